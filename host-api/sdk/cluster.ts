@@ -1,0 +1,50 @@
+import { makeDefinition, type ExtensionDefinition } from './extension-definition.js';
+import type { Operation } from './operation.js';
+
+/** One component of a cluster, as in the seed's `Component` schema. */
+export interface ComponentSpec {
+  name: string;
+  /** A registered task service (default: the component's name). */
+  taskserv?: string;
+  type?: 'taskserv' | 'application' | 'infrastructure';
+  /** Semver range of the task service. */
+  version?: string;
+  enabled?: boolean;
+  /** Names of components that must be deployed first. */
+  dependencies?: string[];
+  config?: Record<string, unknown>;
+  resources?: { cpu?: string; memory?: string; storage?: string; replicas?: number };
+}
+
+/** Optional hooks the runtime calls around its own orchestration. */
+export interface ClusterHooks {
+  create?: Operation<any, unknown>;
+  delete?: Operation<any, unknown>;
+  scale?: Operation<any, unknown>;
+  upgrade?: Operation<any, unknown>;
+  status?: Operation<any, unknown>;
+}
+
+export interface ClusterDefinitionInput extends ClusterHooks {
+  /** The components, as data: the runtime orders, deploys and rolls them back. */
+  components: readonly ComponentSpec[];
+}
+
+/**
+ * Defines a cluster: a composition of task services deployed by the runtime.
+ *
+ * @example
+ * import { defineCluster } from 'prov/sdk';
+ *
+ * export default defineCluster({
+ *   components: [
+ *     { name: 'containerd', version: '>=1.7.0' },
+ *     { name: 'buildkit', version: '>=0.12.0', dependencies: ['containerd'], config: { worker_count: 4 } },
+ *     { name: 'registry', version: '>=2.8.0', config: { storage_path: '/var/lib/registry' } },
+ *   ],
+ * });
+ */
+export function defineCluster(definition: ClusterDefinitionInput): ExtensionDefinition<'cluster'> {
+  const { components, ...hooks } = definition;
+  return makeDefinition('cluster', hooks as Record<string, Operation | undefined>, components);
+}

@@ -1,0 +1,77 @@
+/**
+ * `ctx`: the only way an operation reaches anything outside its sandbox.
+ * This part is always granted; gated capabilities (http, fs, servers,
+ * systemctl, secrets) are added to it as the operator grants them.
+ */
+
+/** Structured fields attached to a log line; plain JSON data. */
+export type LogFields = Record<string, unknown>;
+
+/**
+ * Logging to the operator's terminal (stderr) and the audit trail.
+ * Control characters are escaped by the host; secret values are masked.
+ *
+ * @example
+ * await ctx.log.info('creating server', { hostname: input.hostname });
+ */
+export interface Logger {
+  debug(message: string, fields?: LogFields): Promise<void>;
+  info(message: string, fields?: LogFields): Promise<void>;
+  warn(message: string, fields?: LogFields): Promise<void>;
+  error(message: string, fields?: LogFields): Promise<void>;
+}
+
+/** The extension's own identity from metadata.toml; a frozen copy. */
+export interface ExtensionIdentity {
+  readonly name: string;
+  readonly type: 'provider' | 'taskserv' | 'cluster';
+  readonly version: string;
+  readonly description?: string;
+}
+
+/** The server an operation acts on (`prov run … --server S`), if any. */
+export interface Target {
+  readonly name: string;
+}
+
+/**
+ * Aborted when the host ends the operation early (the operator pressed
+ * Ctrl-C, the dev loop started a newer cycle). Past `ctx.deadline` the
+ * isolate is simply ended, so long loops should check `ctx.signal.aborted`
+ * or `Date.now() < ctx.deadline`.
+ */
+export interface OperationSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  /** Throws the abort reason if aborted. */
+  throwIfAborted(): void;
+  /** Calls `listener` once, when the operation is aborted. */
+  onAbort(listener: (reason: unknown) => void): void;
+}
+
+/**
+ * The host API an operation receives as its second argument.
+ *
+ * @example
+ * export default defineTaskserv({
+ *   async status(_input, ctx) {
+ *     await ctx.log.info(`checking ${ctx.extension.name} on ${ctx.target?.name ?? 'no target'}`);
+ *     if (ctx.check) return { state: 'unknown' };
+ *     await ctx.sleep(100);
+ *     return { state: 'running' };
+ *   },
+ *   // …the other taskserv operations
+ * });
+ */
+export interface ProvContext {
+  readonly log: Logger;
+  /** Resolves after `ms` milliseconds (never past the deadline); rejects if the operation is aborted. */
+  sleep(ms: number): Promise<void>;
+  /** True under `--check`: the host performs no mutating call, whatever the extension does. */
+  readonly check: boolean;
+  /** Epoch milliseconds at which the operation is ended with LimitExceeded. */
+  readonly deadline: number;
+  readonly signal: OperationSignal;
+  readonly extension: ExtensionIdentity;
+  readonly target: Target | null;
+}

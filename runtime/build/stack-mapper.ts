@@ -1,0 +1,52 @@
+import { SourceMap } from 'node:module';
+import path from 'node:path';
+
+/**
+ * Rewrites V8 stack traces from the isolate so each bundle frame points at
+ * the TypeScript source (`src/index.ts:12:7`), relative to the extension.
+ * Frames from prov's own prelude are dropped: they are noise to an author.
+ */
+export class StackMapper {
+  readonly #map: SourceMap;
+  readonly #filename: string;
+  readonly #mapDir: string;
+  readonly #extensionDir: string;
+
+  constructor(options: { sourceMapJson: string; filename: string; mapDir: string; extensionDir: string }) {
+    this.#map = new SourceMap(JSON.parse(options.sourceMapJson));
+    this.#filename = options.filename;
+    this.#mapDir = options.mapDir;
+    this.#extensionDir = options.extensionDir;
+  }
+
+  /** Maps one 1-based position in the bundle to the original file, line and column. */
+  originalPosition(line: number, column: number): { file: string; line: number; column: number; name?: string } | undefined {
+    const origin = this.#map.findOrigin(line, column) as
+      | { fileName?: string; lineNumber?: number; columnNumber?: number; name?: string }
+      | Record<string, never>;
+    if (origin.fileName === undefined || origin.lineNumber === undefined || origin.columnNumber === undefined) return undefined;
+    const absolute = path.resolve(this.#mapDir, origin.fileName);
+    const relative = path.relative(this.#extensionDir, absolute);
+    return {
+      file: relative.startsWith('..') ? absolute : relative,
+      line: origin.lineNumber,
+      column: origin.columnNumber,
+      ...(origin.name ? { name: origin.name } : {}),
+    };
+  }
+
+  mapStack(stack: string): string {
+    const escaped = this.#filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g');
+    return stack
+      .split('\n')
+      .filter((line) => !line.includes('prov:prelude.js'))
+      .map((line) =>
+        line.replace(frame, (whole, l: string, c: string) => {
+          const original = this.originalPosition(Number(l), Number(c));
+          return original === undefined ? whole : `${original.file}:${original.line}:${original.column}`;
+        }),
+      )
+      .join('\n');
+  }
+}

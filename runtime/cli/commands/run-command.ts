@@ -1,0 +1,80 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import type { PlainValue } from '../../data/plain-data.js';
+import { ProvError } from '../../errors/index.js';
+import { loadExtension } from '../../extension/load-extension.js';
+import { parseInputJson, readConfigFile } from '../../run/read-input.js';
+import { runOperation } from '../../run/run-operation.js';
+import { FileCodeCache } from '../../sandbox/code-cache.js';
+import { toKebabCase } from '../../sandbox/outcome-errors.js';
+import { codeCacheDir } from '../../state/prov-home.js';
+import type { CommandContext } from '../command-context.js';
+import { printHumanResult, printJsonSuccess } from '../output.js';
+import { parseOptions } from '../parse-options.js';
+import { StderrLogSink } from '../stderr-log-sink.js';
+import { escapeControl } from '../terminal-text.js';
+
+const optionsSchema = z.object({
+  input: z.string().optional(),
+  config: z.string().optional(),
+  check: z.boolean().default(false),
+  json: z.boolean().default(false),
+  verbose: z.boolean().default(false),
+});
+
+export function runCommand(cli: CommandContext): Command {
+  return new Command('run')
+    .description('run an operation of an extension in its sandbox')
+    .argument('<dir>', 'extension directory')
+    .argument('<operation>', 'operation, kebab-case (create-server) or camelCase; "info" describes the extension')
+    .option('--input <json>', 'the operation\'s input as JSON')
+    .option('--config <file>', 'the operation\'s input from a .json or .toml file')
+    .option('--check', 'dry run: no mutating call is performed; the result carries the plan')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--verbose', 'also print the extension\'s debug logs')
+    .action(async (dir: string, operation: string, raw: unknown) => {
+      const options = parseOptions(optionsSchema, raw);
+      cli.json = options.json;
+      if (options.input !== undefined && options.config !== undefined) {
+        throw new ProvError('Usage', '--input and --config cannot be used together', {
+          hint: 'Give the input either inline (--input JSON) or from a file (--config FILE).',
+        });
+      }
+      let input: PlainValue | undefined;
+      if (options.input !== undefined) input = parseInputJson(options.input);
+      else if (options.config !== undefined) input = await readConfigFile(options.config);
+
+      const started = performance.now();
+      const extension = await loadExtension(dir, {
+        log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
+        codeCache: new FileCodeCache(codeCacheDir(cli.env)),
+      });
+      const cancel = new AbortController();
+      const onSigint = () => cancel.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const outcome = await runOperation(extension, operation, input, { check: options.check, signal: cancel.signal });
+        if (options.json) {
+          printJsonSuccess(cli.io, outcome);
+          return;
+        }
+        printHumanResult(cli.io, outcome.result);
+        const took = Math.round(performance.now() - started);
+        const name = `${escapeControl(extension.identity.name)} ${escapeControl(toKebabCase(operation))}`;
+        if (outcome.plan !== undefined) {
+          cli.io.stderr.write(
+            outcome.plan.length === 0
+              ? `✓ ${name} (check mode): the plan is empty, nothing would change (${took} ms)\n`
+              : `✓ ${name} (check mode): ${outcome.plan.length} planned change(s):\n${outcome.plan
+                  .map((entry) => `  - ${entry.capability} ${escapeControl(entry.target)}: ${escapeControl(entry.summary)}`)
+                  .join('\n')}\n`,
+          );
+        } else {
+          cli.io.stderr.write(`✓ ${name}: ${outcome.changed ? 'changed' : 'no change'} (${took} ms)\n`);
+        }
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+        extension.sandbox.dispose();
+      }
+    });
+}

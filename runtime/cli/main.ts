@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { ProvError } from '../errors/index.js';
+import { provVersion } from '../package-root.js';
+import type { CommandContext } from './command-context.js';
+import { buildCommand } from './commands/build-command.js';
+import { runCommand } from './commands/run-command.js';
+import { reportError, type CliIo } from './output.js';
+
+/**
+ * Runs the prov CLI and returns its exit code. Never calls process.exit, so
+ * it can be driven in-process; the bin sets process.exitCode from it.
+ */
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const cli: CommandContext = { io, env, json: argv.includes('--json') };
+  const program = new Command('prov')
+    .description('A sandboxed extension runtime for infrastructure provisioning')
+    .version(provVersion(), '-V, --version')
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: () => undefined, // usage errors are reported below, in prov's format
+    })
+    .exitOverride();
+
+  for (const command of [buildCommand(cli), runCommand(cli)]) {
+    program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0; // --help, --version
+      const message = error.message.replace(/^error: /, '');
+      return reportError(io, new ProvError('Usage', message, { hint: 'See "prov --help" or "prov <command> --help".' }), cli.json);
+    }
+    return reportError(io, error, cli.json);
+  }
+}

@@ -1,0 +1,52 @@
+import type { PlainValue } from '../data/plain-data.js';
+import { ProvError, toProvError } from '../errors/index.js';
+import type { PlanEntry } from '../sandbox/operation-result.js';
+import { escapeControl, escapeLines } from './terminal-text.js';
+
+/** Where a command writes; swapped in tests. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface SuccessDocument {
+  result: PlainValue;
+  changed?: boolean;
+  plan?: PlanEntry[];
+}
+
+/** `--json`: exactly one document on stdout. */
+export function printJsonSuccess(io: CliIo, document: SuccessDocument): void {
+  io.stdout.write(`${JSON.stringify({ ok: true, ...document })}\n`);
+}
+
+export function printJsonError(io: CliIo, error: ProvError): void {
+  io.stdout.write(`${JSON.stringify({ ok: false, error: error.toJSON() })}\n`);
+}
+
+/** A user error is code, message and hint; an internal one adds its stack when PROV_DEBUG is set. */
+export function printHumanError(io: CliIo, error: ProvError): void {
+  const lines = [`error[${error.code}]: ${escapeLines(error.message)}`];
+  if (error.hint !== undefined) lines.push(`  hint: ${escapeControl(error.hint)}`);
+  if (!error.isUserError && process.env['PROV_DEBUG']) {
+    const cause = error.cause instanceof Error ? error.cause.stack : String(error.cause);
+    lines.push(`  cause: ${cause}`);
+  }
+  io.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** Prints an error in the requested format and returns the exit code. */
+export function reportError(io: CliIo, thrown: unknown, json: boolean): number {
+  const error = toProvError(thrown);
+  if (json) printJsonError(io, error);
+  else printHumanError(io, error);
+  return error.exitCode;
+}
+
+/** Human output of a result: pretty JSON on stdout, extension text escaped. */
+export function printHumanResult(io: CliIo, result: PlainValue): void {
+  const text = JSON.stringify(result, null, 2) ?? 'null';
+  io.stdout.write(`${escapeLines(text)}\n`);
+}
+
+export { ProvError };

@@ -1,0 +1,60 @@
+/**
+ * Every error prov reports has a code from one of these two sets, and every
+ * code has an exit code (PRODUCT.md §5: 0 ok, 1 operation failed, 2 usage,
+ * 3 validation failed, 4 permission denied, 5 limit exceeded).
+ */
+
+/** Codes for mistakes a user (operator or author) can fix: shown without a stack trace. */
+export const USER_ERROR_CODES = {
+  /** The command line itself is wrong: unknown option, missing argument. */
+  Usage: 2,
+  /** `--input` is not JSON. */
+  InvalidJson: 2,
+  /** The `--config` file is not valid JSON or TOML. */
+  InvalidConfig: 2,
+  /** The operation's input failed its declared schema. */
+  InvalidInput: 2,
+  /** The named operation does not exist on this extension. */
+  UnknownOperation: 2,
+  /** A file named on the command line does not exist. */
+  FileNotFound: 2,
+  /** The directory has no metadata.toml. */
+  ManifestNotFound: 2,
+  /** metadata.toml is not valid TOML. */
+  ManifestSyntax: 3,
+  /** metadata.toml is TOML but a field is missing or wrong. */
+  ManifestInvalid: 3,
+  /** esbuild could not bundle the extension. */
+  BuildFailed: 3,
+  /** The bundle does not export what its kind requires. */
+  InvalidExtension: 3,
+  /** A call outside the effective grant. */
+  PermissionDenied: 4,
+  /** Memory, CPU or wall-clock limit breached; the isolate was disposed. */
+  LimitExceeded: 5,
+  /** The extension's operation threw or rejected. */
+  OperationFailed: 1,
+  /** The operation was cancelled (Ctrl-C, a newer dev-loop cycle). */
+  Cancelled: 1,
+} as const;
+
+/** Codes for prov's own faults: reported with their cause, exit 1. */
+export const INTERNAL_ERROR_CODES = {
+  /** A bug in prov. */
+  Internal: 1,
+  /** The sandbox broke in a way no limit explains (isolate died, bridge protocol violated). */
+  SandboxFailure: 1,
+} as const;
+
+export type UserErrorCode = keyof typeof USER_ERROR_CODES;
+export type InternalErrorCode = keyof typeof INTERNAL_ERROR_CODES;
+export type ErrorCode = UserErrorCode | InternalErrorCode;
+
+export function exitCodeFor(code: ErrorCode): number {
+  if (code in USER_ERROR_CODES) return USER_ERROR_CODES[code as UserErrorCode];
+  return INTERNAL_ERROR_CODES[code as InternalErrorCode];
+}
+
+export function isUserErrorCode(code: ErrorCode): code is UserErrorCode {
+  return code in USER_ERROR_CODES;
+}

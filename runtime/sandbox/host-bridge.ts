@@ -1,0 +1,118 @@
+import type { Capability, HostCallContext, HostCallHandler, LogSink } from '../../host-api/capability.js';
+import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
+import { parsePlainJson, type PlainValue } from '../data/plain-data.js';
+import { ProvError } from '../errors/index.js';
+
+/** Sends a host call's outcome back into the guest (`__prov_settle`). */
+export type Settle = (seq: number, ok: boolean, payloadJson: string) => void;
+
+/** One operation's window for host calls: open while it runs, closed for good after. */
+export interface CallScope {
+  readonly context: HostCallContext;
+  close(): void;
+}
+
+export interface HostBridgeOptions {
+  capabilities: Readonly<Record<string, Capability>>;
+  identity: ExtensionIdentity;
+  log: LogSink;
+  maxPayloadChars: number;
+}
+
+/**
+ * The host side of every guest→host call. The guest invokes `receive`
+ * (an ignored ivm.Callback: it never blocks the isolate); the host runs the
+ * capability's handler and settles the guest's promise by calling back in.
+ * Calls for an operation that has ended are dropped without running.
+ */
+export class HostBridge {
+  readonly #handlers = new Map<string, HostCallHandler>();
+  readonly #scopes = new Map<number, { context: HostCallContext; controller: AbortController }>();
+  readonly #options: HostBridgeOptions;
+  #settle: Settle | undefined;
+
+  constructor(options: HostBridgeOptions) {
+    this.#options = options;
+    for (const capability of Object.values(options.capabilities)) {
+      for (const [name, handler] of Object.entries(capability.calls)) this.#handlers.set(name, handler);
+    }
+  }
+
+  /** The dotted names the guest builds `ctx` from. */
+  get callNames(): string[] {
+    return [...this.#handlers.keys()];
+  }
+
+  /** Connects the bridge to a (new) isolate. */
+  attach(settle: Settle): void {
+    this.#settle = settle;
+  }
+
+  open(callId: number, details: { operation: string | undefined; check: boolean; deadline: number }): CallScope {
+    const controller = new AbortController();
+    const context: HostCallContext = {
+      extension: this.#options.identity,
+      operation: details.operation,
+      check: details.check,
+      deadline: details.deadline,
+      signal: controller.signal,
+      log: this.#options.log,
+    };
+    this.#scopes.set(callId, { context, controller });
+    return {
+      context,
+      close: () => {
+        this.#scopes.delete(callId);
+        controller.abort(new ProvError('Cancelled', 'The operation ended'));
+      },
+    };
+  }
+
+  /** Closes every open scope (the isolate is going away). */
+  closeAll(): void {
+    for (const [callId, scope] of this.#scopes) {
+      this.#scopes.delete(callId);
+      scope.controller.abort(new ProvError('Cancelled', 'The sandbox was ended'));
+    }
+  }
+
+  /** Entry point of the guest's `__prov_send`. Arguments come straight from the guest: check everything. */
+  readonly receive = (callId: unknown, seq: unknown, name: unknown, argsJson: unknown): void => {
+    if (typeof callId !== 'number' || typeof seq !== 'number' || typeof name !== 'string') return;
+    const scope = this.#scopes.get(callId);
+    if (scope === undefined || scope.controller.signal.aborted) return;
+    void this.#run(scope.context, seq, name, argsJson);
+  };
+
+  async #run(context: HostCallContext, seq: number, name: string, argsJson: unknown): Promise<void> {
+    let ok = true;
+    let payload = '';
+    try {
+      const handler = this.#handlers.get(name);
+      if (handler === undefined) throw new ProvError('PermissionDenied', `ctx.${name} is not a host call prov offers`);
+      const args = this.#parseArgs(name, argsJson);
+      const result = await handler(args, context);
+      payload = result === undefined ? '' : JSON.stringify(result);
+    } catch (error) {
+      ok = false;
+      const known = error instanceof ProvError ? error : new ProvError('Internal', `ctx.${name} failed inside prov`);
+      payload = JSON.stringify({ code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) });
+    }
+    if (context.signal.aborted) return; // the operation is over: nobody is waiting
+    this.#settle?.(seq, ok, payload);
+  }
+
+  #parseArgs(name: string, argsJson: unknown): PlainValue[] {
+    if (typeof argsJson !== 'string' || argsJson.length > this.#options.maxPayloadChars) {
+      throw new ProvError('PermissionDenied', `ctx.${name}: arguments are missing or larger than ${this.#options.maxPayloadChars} characters`);
+    }
+    let args: PlainValue;
+    try {
+      args = parsePlainJson(argsJson);
+    } catch {
+      throw new ProvError('PermissionDenied', `ctx.${name}: arguments are not JSON data`);
+    }
+    if (!Array.isArray(args)) throw new ProvError('PermissionDenied', `ctx.${name}: arguments are not a list`);
+    return args;
+  }
+}

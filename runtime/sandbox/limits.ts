@@ -1,0 +1,47 @@
+import type { ManifestLimits } from '../manifest/manifest-schema.js';
+
+/** The limits one loaded extension runs under. */
+export interface ResolvedLimits {
+  /** Isolate heap limit in MB (ArrayBuffers count against it). */
+  memoryMb: number;
+  /** Wall-clock deadline per operation. */
+  timeoutMs: number;
+  /** CPU time per operation, polled from the isolate. */
+  cpuMs: number;
+  /** Time allowed to run the bundle's top-level code when loading. */
+  loadTimeoutMs: number;
+  /** Largest JSON payload, in UTF-16 code units, crossing the boundary in one message. */
+  maxPayloadChars: number;
+}
+
+/** What an extension gets when its manifest says nothing. */
+export const DEFAULT_LIMITS: ResolvedLimits = {
+  memoryMb: 128,
+  timeoutMs: 30_000,
+  cpuMs: 30_000,
+  loadTimeoutMs: 5_000,
+  maxPayloadChars: 8 * 1024 * 1024,
+};
+
+/** The most any manifest can ask for; an operator policy may lower these (later: the policy file). */
+export const LIMIT_CAPS: ResolvedLimits = {
+  memoryMb: 1024,
+  timeoutMs: 15 * 60_000,
+  cpuMs: 15 * 60_000,
+  loadTimeoutMs: 5_000,
+  maxPayloadChars: 8 * 1024 * 1024,
+};
+
+/** Manifest `[limits]` capped by the runtime's caps; CPU defaults to the wall-clock limit. */
+export function resolveLimits(requested: ManifestLimits | undefined, caps: ResolvedLimits = LIMIT_CAPS): ResolvedLimits {
+  const memoryMb = Math.min(requested?.memory_mb ?? DEFAULT_LIMITS.memoryMb, caps.memoryMb);
+  const timeoutMs = Math.min(requested?.timeout_ms ?? DEFAULT_LIMITS.timeoutMs, caps.timeoutMs);
+  const cpuMs = Math.min(requested?.cpu_ms ?? timeoutMs, timeoutMs, caps.cpuMs);
+  return {
+    memoryMb,
+    timeoutMs,
+    cpuMs,
+    loadTimeoutMs: Math.min(DEFAULT_LIMITS.loadTimeoutMs, caps.loadTimeoutMs),
+    maxPayloadChars: Math.min(DEFAULT_LIMITS.maxPayloadChars, caps.maxPayloadChars),
+  };
+}

@@ -1,0 +1,86 @@
+import type { OperationOutcome } from '../../host-api/guest-protocol.js';
+import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
+import type { StackMapper } from '../build/stack-mapper.js';
+import { ProvError } from '../errors/index.js';
+import type { ResolvedLimits } from './limits.js';
+import type { Breach } from './watchdog.js';
+import { wordInputIssue } from './word-input-issue.js';
+
+/** camelCase → kebab-case, the CLI's spelling of operations. */
+export function toKebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+export function limitError(breach: Breach, operation: string, identity: ExtensionIdentity, limits: ResolvedLimits): ProvError {
+  const what =
+    breach.kind === 'memory'
+      ? `its memory limit of ${limits.memoryMb} MB`
+      : breach.kind === 'cpu'
+        ? `its CPU limit of ${breach.limitMs} ms`
+        : `its time limit of ${breach.limitMs} ms`;
+  const key = breach.kind === 'memory' ? 'memory_mb' : breach.kind === 'cpu' ? 'cpu_ms' : 'timeout_ms';
+  const during = operation === 'loading' ? 'while loading' : `in ${operation}`;
+  return new ProvError('LimitExceeded', `${identity.name} exceeded ${what} ${during}; its isolate was ended`, {
+    hint: `If the work is legitimate, raise [limits] ${key} in metadata.toml (the operator's policy caps it); the next call starts a fresh isolate.`,
+    details: { limit: breach.kind, ...(breach.kind === 'memory' ? { memory_mb: limits.memoryMb } : { limit_ms: breach.limitMs }) },
+  });
+}
+
+interface OutcomeContext {
+  operation: string;
+  identity: ExtensionIdentity;
+  stackMapper: StackMapper;
+  limits: ResolvedLimits;
+}
+
+/** The ProvError for every outcome but `ok`. Codes come from the host, never from what the extension threw. */
+export function describeOutcomeError(
+  outcome: Exclude<OperationOutcome, { status: 'ok' }>,
+  { operation, identity, stackMapper, limits }: OutcomeContext,
+): ProvError {
+  switch (outcome.status) {
+    case 'unknown-operation': {
+      const available = outcome.available.map(toKebabCase).sort();
+      return new ProvError('UnknownOperation', `${identity.name} has no operation "${toKebabCase(operation)}"`, {
+        hint: `Available: ${[...available, 'info'].join(', ')}.`,
+        details: { available },
+      });
+    }
+    case 'invalid-input': {
+      const issues = outcome.issues.map((issue) => ({ path: issue.path, message: wordInputIssue(issue) }));
+      const lines = issues.map((issue) => `  ${issue.path.length === 0 ? '(input)' : `input.${issue.path.join('.')}`}: ${issue.message}`);
+      return new ProvError('InvalidInput', `Input of ${identity.name} ${toKebabCase(operation)} is invalid:\n${lines.join('\n')}`, {
+        hint: `Run "prov run <dir> info" to see the operation's input schema.`,
+        details: { issues },
+      });
+    }
+    case 'bad-result':
+      return new ProvError('OperationFailed', `${identity.name} ${toKebabCase(operation)}: ${outcome.message}`, {
+        hint: 'Operations must return JSON data: objects, arrays, strings, numbers, booleans, null.',
+      });
+    case 'thrown': {
+      const { error } = outcome;
+      if (error.name === 'RangeError' && error.message === 'Array buffer allocation failed') {
+        return limitError({ kind: 'memory', limitMs: 0 }, operation, identity, limits);
+      }
+      const stack = stackMapper.mapStack(error.stack);
+      const at = firstSourceFrame(stack);
+      return new ProvError(
+        'OperationFailed',
+        `${identity.name} ${toKebabCase(operation)} failed: ${error.name}: ${error.message}${at === undefined ? '' : `\n    at ${at}`}`,
+        {
+          details: { name: error.name, stack, ...(error.code === undefined ? {} : { extensionCode: error.code }) },
+        },
+      );
+    }
+  }
+}
+
+/** The first `file:line:column` in a mapped stack that is the extension's own source. */
+function firstSourceFrame(stack: string): string | undefined {
+  for (const line of stack.split('\n')) {
+    const match = /\(?((?:[^\s()]+\/)?[^\s()]+\.(?:ts|tsx|js|mjs)):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    if (match && !match[1]!.startsWith('prov:')) return `${match[1]}:${match[2]}:${match[3]}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,295 @@
+import ivm from 'isolated-vm';
+import type { Capability, LogSink } from '../../host-api/capability.js';
+import { capabilities as defaultCapabilities } from '../../host-api/capabilities/index.js';
+import type { ExtensionDescription, GuestBoot, OperationRequest } from '../../host-api/guest-protocol.js';
+import type { ExtensionIdentity, Target } from '../../host-api/sdk/context.js';
+import type { ExtensionBundle } from '../build/bundle-extension.js';
+import { parsePlainJson, type PlainValue } from '../data/plain-data.js';
+import { ProvError } from '../errors/index.js';
+import { codeCacheKey, MemoryCodeCache, type CodeCache } from './code-cache.js';
+import { parseDescription, parseInitOutcome, parseOperationOutcome } from './guest-messages.js';
+import { guestScript } from './guest-scripts.js';
+import { HostBridge } from './host-bridge.js';
+import type { ResolvedLimits } from './limits.js';
+import { describeOutcomeError, limitError } from './outcome-errors.js';
+import type { OperationResult } from './operation-result.js';
+import { Watchdog, type Breach } from './watchdog.js';
+
+export interface SandboxOptions {
+  bundle: ExtensionBundle;
+  identity: ExtensionIdentity;
+  limits: ResolvedLimits;
+  log: LogSink;
+  /** Defaults to a process-wide in-memory cache. */
+  codeCache?: CodeCache;
+  /** Defaults to every capability in host-api/capabilities. */
+  capabilities?: Readonly<Record<string, Capability>>;
+}
+
+export interface CallOptions {
+  /** Check mode: the host performs no mutating call. */
+  check?: boolean;
+  target?: Target | null;
+  /** Cancels the operation: its signal is aborted in the guest, then the isolate is ended. */
+  signal?: AbortSignal;
+}
+
+/** How long a cancelled operation gets to notice `ctx.signal` before its isolate is ended. */
+const CANCEL_GRACE_MS = 250;
+
+const sharedCodeCache = new MemoryCodeCache();
+
+/** One isolate with the prelude and the extension loaded, and the host's handles into it. */
+interface LiveIsolate {
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  run: ivm.Reference<(requestJson: string) => Promise<string>>;
+  abort: ivm.Reference<(callId: number, reason: string) => void>;
+  describe: ivm.Reference<() => string>;
+  description: ExtensionDescription;
+  describeLoaded: boolean;
+}
+
+/**
+ * One extension in its own isolate. Operations run one at a time; a limit
+ * breach ends the isolate and the next call loads a fresh one from the same
+ * bundle (compiled from the V8 code cache).
+ */
+export class Sandbox {
+  readonly #options: SandboxOptions;
+  readonly #bridge: HostBridge;
+  readonly #codeCache: CodeCache;
+  #live: LiveIsolate | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #nextCallId = 1;
+  #disposed = false;
+
+  private constructor(options: SandboxOptions) {
+    this.#options = options;
+    this.#codeCache = options.codeCache ?? sharedCodeCache;
+    this.#bridge = new HostBridge({
+      capabilities: options.capabilities ?? defaultCapabilities,
+      identity: options.identity,
+      log: options.log,
+      maxPayloadChars: options.limits.maxPayloadChars,
+    });
+  }
+
+  /** Creates the isolate and loads the extension; throws InvalidExtension if it does not define one. */
+  static async load(options: SandboxOptions): Promise<Sandbox> {
+    const sandbox = new Sandbox(options);
+    await sandbox.#ensureLive();
+    return sandbox;
+  }
+
+  get identity(): ExtensionIdentity {
+    return this.#options.identity;
+  }
+
+  /** Operations and kind, as the loaded bundle defines them (without input JSON Schemas). */
+  get description(): ExtensionDescription {
+    if (this.#live === undefined) throw new ProvError('SandboxFailure', 'The sandbox is not loaded');
+    return this.#live.description;
+  }
+
+  /** The description with each operation's input as JSON Schema. */
+  describe(): Promise<ExtensionDescription> {
+    return this.#serialized(async () => {
+      const live = await this.#ensureLive();
+      if (!live.describeLoaded) {
+        const script = await this.#compile(live.isolate, guestScript('describe'), 'prov:describe.js');
+        await script.run(live.context, { timeout: this.#options.limits.loadTimeoutMs });
+        live.describeLoaded = true;
+      }
+      const raw = await live.describe.apply(undefined, [], { timeout: this.#options.limits.loadTimeoutMs });
+      return parseDescription(raw);
+    });
+  }
+
+  /** Runs one operation. `input` is plain data (undefined: none). */
+  call(operation: string, input: PlainValue | undefined, options: CallOptions = {}): Promise<OperationResult> {
+    return this.#serialized(() => this.#call(operation, input, options));
+  }
+
+  /** Ends the isolate for good. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#endIsolate();
+  }
+
+  #serialized<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(task, task);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #call(operation: string, input: PlainValue | undefined, options: CallOptions): Promise<OperationResult> {
+    if (options.signal?.aborted) throw new ProvError('Cancelled', `${operation} was cancelled before it started`);
+    const live = await this.#ensureLive();
+    const { limits, identity } = this.#options;
+    const callId = this.#nextCallId++;
+    const deadline = Date.now() + limits.timeoutMs;
+    const check = options.check ?? false;
+    const scope = this.#bridge.open(callId, { operation, check, deadline });
+    const request: OperationRequest = {
+      callId,
+      operation,
+      inputJson: input === undefined ? '' : JSON.stringify(input),
+      context: { check, deadline, extension: { ...identity }, target: options.target ?? null },
+    };
+
+    let cancelled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onCancel = () => {
+      cancelled = true;
+      live.abort.applyIgnored(undefined, [callId, 'The operation was cancelled']);
+      scope.close();
+      graceTimer = setTimeout(() => this.#endIsolate(), CANCEL_GRACE_MS);
+    };
+    options.signal?.addEventListener('abort', onCancel, { once: true });
+    const watchdog = new Watchdog(live.isolate, { wallMs: limits.timeoutMs, cpuMs: limits.cpuMs }, () => this.#endIsolate());
+
+    try {
+      const raw = await live.run.apply(undefined, [JSON.stringify(request)], {
+        arguments: { copy: true },
+        result: { promise: true, copy: true },
+      });
+      if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
+      const outcome = parseOperationOutcome(raw);
+      if (outcome.status === 'ok') {
+        let result: PlainValue;
+        try {
+          result = parsePlainJson(outcome.resultJson);
+        } catch {
+          throw new ProvError('OperationFailed', `${operation} returned something that is not JSON data`);
+        }
+        return { result, changed: false, ...(check ? { plan: [] } : {}) };
+      }
+      const error = describeOutcomeError(outcome, { operation, identity, stackMapper: this.#options.bundle.stackMapper, limits });
+      // A guest that ran out of ArrayBuffer memory is left in an unknown state: start the next call afresh.
+      if (error.code === 'LimitExceeded') this.#endIsolate();
+      throw error;
+    } catch (error) {
+      if (error instanceof ProvError) throw error;
+      if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
+      throw this.#failure(error, watchdog.breach, operation);
+    } finally {
+      watchdog.stop();
+      clearTimeout(graceTimer);
+      options.signal?.removeEventListener('abort', onCancel);
+      scope.close();
+    }
+  }
+
+  /** Turns an isolate failure into LimitExceeded (with the limit that was hit) or SandboxFailure. */
+  #failure(error: unknown, breach: Breach | undefined, operation: string): ProvError {
+    const message = error instanceof Error ? error.message : String(error);
+    const memory = /memory limit/i.test(message);
+    this.#endIsolate();
+    if (breach !== undefined) return limitError(breach, operation, this.#options.identity, this.#options.limits);
+    if (memory) {
+      return limitError({ kind: 'memory', limitMs: 0 }, operation, this.#options.identity, this.#options.limits);
+    }
+    return new ProvError('SandboxFailure', `The sandbox of ${this.#options.identity.name} failed during ${operation}: ${message}`, {
+      cause: error,
+    });
+  }
+
+  #endIsolate(): void {
+    const live = this.#live;
+    this.#live = undefined;
+    this.#bridge.closeAll();
+    if (live !== undefined && !live.isolate.isDisposed) live.isolate.dispose();
+  }
+
+  async #ensureLive(): Promise<LiveIsolate> {
+    if (this.#disposed) throw new ProvError('SandboxFailure', `The sandbox of ${this.#options.identity.name} was disposed`);
+    if (this.#live !== undefined && !this.#live.isolate.isDisposed) return this.#live;
+    this.#live = await this.#createIsolate();
+    return this.#live;
+  }
+
+  /** Compiles a script, using and refreshing the V8 code cache. */
+  async #compile(isolate: ivm.Isolate, code: string, filename: string): Promise<ivm.Script> {
+    const key = codeCacheKey(code);
+    const cached = await this.#codeCache.get(key);
+    // With both options, V8 produces new data only when the supplied cache was rejected.
+    const script = (await isolate.compileScript(code, {
+      filename,
+      produceCachedData: true,
+      ...(cached === undefined ? {} : { cachedData: new ivm.ExternalCopy(cached.buffer.slice(cached.byteOffset, cached.byteOffset + cached.byteLength) as ArrayBuffer) as ivm.ExternalCopy<ArrayBuffer> }),
+    })) as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
+    if (script.cachedData !== undefined && (cached === undefined || script.cachedDataRejected === true)) {
+      await this.#codeCache.set(key, new Uint8Array(script.cachedData.copy()));
+    }
+    return script;
+  }
+
+  async #createIsolate(): Promise<LiveIsolate> {
+    const { limits, bundle, identity } = this.#options;
+    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+        const scope = this.#bridge.open(0, { operation: undefined, check: false, deadline: Date.now() + limits.loadTimeoutMs });
+    const watchdog = new Watchdog(isolate, { wallMs: limits.loadTimeoutMs, cpuMs: limits.loadTimeoutMs }, () => {
+      if (!isolate.isDisposed) isolate.dispose();
+    });
+    try {
+      const context = await isolate.createContext();
+      const global = context.global;
+      const boot: GuestBoot = { hostCalls: this.#bridge.callNames, maxPayloadChars: limits.maxPayloadChars };
+      await global.set('__prov_send', new ivm.Callback(this.#bridge.receive, { ignored: true }));
+      await global.set('__prov_boot', JSON.stringify(boot));
+      const prelude = await this.#compile(isolate, guestScript('prelude'), 'prov:prelude.js');
+      await prelude.run(context, { timeout: limits.loadTimeoutMs });
+
+      // Take the host's handles before any extension code runs, then hide them.
+      const take = async <T>(name: string) => {
+        const ref = (await global.get(name, { reference: true })) as ivm.Reference<T>;
+        await global.delete(name);
+        return ref;
+      };
+      const settle = await take<(seq: number, ok: boolean, payload: string) => void>('__prov_settle');
+      const run = await take<(requestJson: string) => Promise<string>>('__prov_run');
+      const abort = await take<(callId: number, reason: string) => void>('__prov_abort');
+      const init = await take<() => string>('__prov_init');
+      const describe = await take<() => string>('__prov_describe');
+      this.#bridge.attach((seq, ok, payload) => {
+        if (!isolate.isDisposed) settle.applyIgnored(undefined, [seq, ok, payload]);
+      });
+
+      const script = await this.#compile(isolate, bundle.code, bundle.filename);
+      await script.run(context, { timeout: limits.loadTimeoutMs });
+      const initOutcome = parseInitOutcome(await init.apply(undefined, [], { timeout: limits.loadTimeoutMs }));
+      if (initOutcome.status === 'invalid') {
+        throw new ProvError('InvalidExtension', `${identity.name}: ${initOutcome.message}`, {
+          hint: 'See the SDK: import { defineProvider } from "prov/sdk" and export default defineProvider({ … }).',
+        });
+      }
+      if (initOutcome.description.kind !== identity.type) {
+        throw new ProvError(
+          'InvalidExtension',
+          `${identity.name}: metadata.toml says type = "${identity.type}", but src/index.ts defines a ${initOutcome.description.kind}`,
+          { hint: `Use define${capitalize(identity.type)} in src/index.ts, or fix [extension] type in metadata.toml.` },
+        );
+      }
+      return { isolate, context, run, abort, describe, description: initOutcome.description, describeLoaded: false };
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose();
+      if (error instanceof ProvError) throw error;
+      if (watchdog.breach !== undefined) throw limitError(watchdog.breach, 'loading', identity, limits);
+      const message = error instanceof Error ? error.message : String(error);
+      if (/memory limit/i.test(message)) throw limitError({ kind: 'memory', limitMs: 0 }, 'loading', identity, limits);
+      const stack = error instanceof Error && error.stack ? bundle.stackMapper.mapStack(error.stack) : message;
+      throw new ProvError('InvalidExtension', `${identity.name} failed while loading: ${message}`, {
+        hint: 'The top-level code of the bundle threw; the mapped stack is in details.',
+        details: { stack },
+      });
+    } finally {
+      watchdog.stop();
+      scope.close();
+    }
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

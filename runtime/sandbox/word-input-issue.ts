@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { InputIssue } from '../../host-api/guest-protocol.js';
+
+const english = z.locales.en();
+
+/**
+ * zod mini inside the sandbox carries no locale (it would cost every bundle),
+ * so its messages read "Invalid input". The host words them from the issue's
+ * details with zod's English locale; an extension's own message is kept.
+ */
+export function wordInputIssue(issue: InputIssue): string {
+  if (issue.message !== 'Invalid input' || issue.details?.['code'] === undefined) return issue.message;
+  try {
+    const { received, ...details } = issue.details;
+    const worded = english.localeError({ ...details, path: issue.path, input: standIn(received) } as never);
+    const text = typeof worded === 'string' ? worded : worded?.message;
+    return text ?? issue.message;
+  } catch {
+    return issue.message;
+  }
+}
+
+/** A value of the type the guest received, for zod's "received …" wording (the value itself stays in the guest). */
+function standIn(received: unknown): unknown {
+  switch (received) {
+    case 'string':
+      return '';
+    case 'number':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'bigint':
+      return 0n;
+    case 'null':
+      return null;
+    case 'array':
+      return [];
+    case 'object':
+      return {};
+    default:
+      return undefined;
+  }
+}
