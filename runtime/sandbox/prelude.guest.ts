@@ -302,20 +302,28 @@ async function validateInput(schema: unknown, input: unknown): Promise<{ ok: tru
         return typeof key === 'number' ? key : StringCtor(key);
       }),
       // zod's issue details (code, expected, minimum, …) let the host word the message.
-      details: issueDetails(issue as unknown as Record<string, unknown>),
+      details: issueDetails(issue as unknown as Record<string, unknown>, input),
     })),
   };
 }
 
-function issueDetails(issue: Record<string, unknown>): Record<string, string | number | boolean | null | string[]> {
-  const details: Record<string, string | number | boolean | null | string[]> = {};
+function typeAt(input: unknown, path: readonly unknown[]): string {
+  let value = input;
+  for (const part of path) {
+    const key = typeof part === 'object' && part !== null ? (part as { key: unknown }).key : part;
+    if (typeof value !== 'object' || value === null) return 'undefined';
+    value = (value as Record<PropertyKey, unknown>)[key as PropertyKey];
+  }
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+function issueDetails(issue: Record<string, unknown>, input: unknown): Record<string, string | number | boolean | null | string[]> {
+  const details: Record<string, string | number | boolean | null | string[]> = {
+    received: typeAt(input, (issue['path'] as unknown[] | undefined) ?? []),
+  };
   for (const key of keys(issue)) {
     if (key === 'message' || key === 'path') continue;
-    if (key === 'input') {
-      const input = issue[key];
-      details['received'] = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
-      continue;
-    }
+    if (key === 'input') continue;
     const value = issue[key];
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) details[key] = value;
     else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) details[key] = value as string[];
