@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createTempExtension, providerSource } from '../helpers/temp-extension.js';
+import { runProv } from '../helpers/run-cli.js';
+
+describe('prov build', () => {
+  it('bundles an extension outside the repository, without node_modules, to dist/ with a source map', async () => {
+    const ext = await createTempExtension({
+      source: providerSource({ getPlans: `async getPlans() { return [{ name: greeting.trim(), cores: 1, memory_mb: 1, disk_gb: 1 }]; }` }, `import greeting from '../templates/greeting.txt';`),
+      files: { 'templates/greeting.txt': '  small  \n' },
+    });
+    try {
+      const run = await runProv(['build', ext.dir, '--json']);
+      expect(run.code).toBe(0);
+      const outfile = path.join(ext.dir, 'dist', 'extension.js');
+      expect(run.json.result).toMatchObject({ name: 'test-ext', version: '0.1.0', outfile, sourceMap: `${outfile}.map` });
+      const code = await readFile(outfile, 'utf8');
+      expect(code).toContain('__prov_extension');
+      expect(code).toContain('`  small  \n`'); // the template, as a string
+      const map = JSON.parse(await readFile(`${outfile}.map`, 'utf8'));
+      expect(map.sources).toContain('../src/index.ts');
+      const ran = await runProv(['run', ext.dir, 'get-plans', '--json']);
+      expect(ran.json.result).toEqual([{ name: 'small', cores: 1, memory_mb: 1, disk_gb: 1 }]);
+    } finally {
+      await ext.cleanup();
+    }
+  });
+
+  it('reports every syntax error with a code frame, exit 3', async () => {
+    const ext = await createTempExtension({ source: `import { defineProvider } from 'prov/sdk';\nconst a = ;\nconst b = );\nexport default defineProvider({} as any);\n` });
+    try {
+      const run = await runProv(['build', ext.dir]);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('error[BuildFailed]: Build of test-ext failed with');
+      expect(run.stderr).toContain('src/index.ts:2:11: error: Unexpected ";"');
+      expect(run.stderr).toContain('  2 | const a = ;\n    |           ^');
+    } finally {
+      await ext.cleanup();
+    }
+  });
+
+  it('refuses Node built-ins with a pointer to ctx', async () => {
+    const ext = await createTempExtension({ source: `import { readFileSync } from 'node:fs';\nexport default readFileSync;\n` });
+    try {
+      const run = await runProv(['build', ext.dir, '--json']);
+      expect(run.code).toBe(3);
+      expect(run.json.error.code).toBe('BuildFailed');
+      expect(run.json.error.message).toContain('"node:fs" is a Node.js built-in, and extensions run without Node');
+      expect(run.json.error.details.errors[0]).toMatchObject({ file: 'src/index.ts', line: 1 });
+    } finally {
+      await ext.cleanup();
+    }
+  });
+
+  it('maps errors thrown inside a bundled npm dependency to the dependency\'s file and line', async () => {
+    const ext = await createTempExtension({
+      source: providerSource({ getZones: `async getZones() { return explode(); }` }, `import { explode } from 'tiny-dep';`),
+      files: {
+        'node_modules/tiny-dep/package.json': '{"name":"tiny-dep","version":"1.0.0","main":"index.js"}',
+        'node_modules/tiny-dep/index.js': 'exports.explode = function explode() {\n  const reason = "dependency failure";\n  throw new TypeError(reason);\n};\n',
+      },
+    });
+    try {
+      const run = await runProv(['run', ext.dir, 'get-zones', '--json']);
+      expect(run.code).toBe(1);
+      expect(run.json.error.message).toBe('test-ext get-zones failed: TypeError: dependency failure\n    at node_modules/tiny-dep/index.js:3:9');
+      expect(run.json.error.details.stack).toMatch(/src\/index\.ts:\d+:\d+/);
+    } finally {
+      await ext.cleanup();
+    }
+  });
+});

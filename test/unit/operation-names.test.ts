@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { toCamelCase } from '../../runtime/run/run-operation.js';
+import { toKebabCase } from '../../runtime/sandbox/outcome-errors.js';
+
+describe('operation spellings', () => {
+  it.each([
+    ['create-server', 'createServer'],
+    ['get-ssh-access', 'getSshAccess'],
+    ['install', 'install'],
+    ['getPlans', 'getPlans'],
+  ])('%s ↔ %s', (kebab, camel) => {
+    expect(toCamelCase(kebab)).toBe(camel);
+    expect(toKebabCase(camel)).toBe(kebab === 'getPlans' ? 'get-plans' : kebab);
+  });
+});
