@@ -9,7 +9,16 @@ export type Settle = (seq: number, ok: boolean, payloadJson: string) => void;
 /** One operation's window for host calls: open while it runs, closed for good after. */
 export interface CallScope {
   readonly context: HostCallContext;
+  /** Aborts the signal of in-flight and later calls (they settle with Cancelled); the guest can still log. */
+  cancel(): void;
+  /** Ends the window: calls arriving later are dropped without running, nothing more is settled. */
   close(): void;
+}
+
+interface OpenScope {
+  context: HostCallContext;
+  controller: AbortController;
+  closed: boolean;
 }
 
 export interface HostBridgeOptions {
@@ -27,7 +36,7 @@ export interface HostBridgeOptions {
  */
 export class HostBridge {
   readonly #handlers = new Map<string, HostCallHandler>();
-  readonly #scopes = new Map<number, { context: HostCallContext; controller: AbortController }>();
+  readonly #scopes = new Map<number, OpenScope>();
   readonly #options: HostBridgeOptions;
   #settle: Settle | undefined;
 
@@ -58,10 +67,13 @@ export class HostBridge {
       signal: controller.signal,
       log: this.#options.log,
     };
-    this.#scopes.set(callId, { context, controller });
+    const scope: OpenScope = { context, controller, closed: false };
+    this.#scopes.set(callId, scope);
     return {
       context,
+      cancel: () => controller.abort(new ProvError('Cancelled', 'The operation was cancelled')),
       close: () => {
+        scope.closed = true;
         this.#scopes.delete(callId);
         controller.abort(new ProvError('Cancelled', 'The operation ended'));
       },
@@ -71,6 +83,7 @@ export class HostBridge {
   /** Closes every open scope (the isolate is going away). */
   closeAll(): void {
     for (const [callId, scope] of this.#scopes) {
+      scope.closed = true;
       this.#scopes.delete(callId);
       scope.controller.abort(new ProvError('Cancelled', 'The sandbox was ended'));
     }
@@ -80,11 +93,12 @@ export class HostBridge {
   readonly receive = (callId: unknown, seq: unknown, name: unknown, argsJson: unknown): void => {
     if (typeof callId !== 'number' || typeof seq !== 'number' || typeof name !== 'string') return;
     const scope = this.#scopes.get(callId);
-    if (scope === undefined || scope.controller.signal.aborted) return;
-    void this.#run(scope.context, seq, name, argsJson);
+    if (scope === undefined) return;
+    void this.#run(scope, seq, name, argsJson);
   };
 
-  async #run(context: HostCallContext, seq: number, name: string, argsJson: unknown): Promise<void> {
+  async #run(scope: OpenScope, seq: number, name: string, argsJson: unknown): Promise<void> {
+    const { context } = scope;
     let ok = true;
     let payload = '';
     try {
@@ -98,7 +112,7 @@ export class HostBridge {
       const known = error instanceof ProvError ? error : new ProvError('Internal', `ctx.${name} failed inside prov`);
       payload = JSON.stringify({ code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) });
     }
-    if (context.signal.aborted) return; // the operation is over: nobody is waiting
+    if (scope.closed) return; // the operation is over: nobody is waiting
     this.#settle?.(seq, ok, payload);
   }
 

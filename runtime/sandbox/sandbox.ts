@@ -143,7 +143,7 @@ export class Sandbox {
     const onCancel = () => {
       cancelled = true;
       live.abort.applyIgnored(undefined, [callId, 'The operation was cancelled']);
-      scope.close();
+      scope.cancel();
       graceTimer = setTimeout(() => this.#endIsolate(), CANCEL_GRACE_MS);
     };
     options.signal?.addEventListener('abort', onCancel, { once: true });
