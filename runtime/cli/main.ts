@@ -2,8 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { ProvError } from '../errors/index.js';
 import { provVersion } from '../package-root.js';
 import type { CommandContext } from './command-context.js';
-import { buildCommand } from './commands/build-command.js';
-import { runCommand } from './commands/run-command.js';
+import { buildCommand } from './commands/build.js';
+import { runCommand } from './commands/run.js';
 import { reportError, type CliIo } from './output.js';
 
 /**
