@@ -8,7 +8,7 @@ export interface ResolvedLimits {
   timeoutMs: number;
   /** CPU time per operation, polled from the isolate. */
   cpuMs: number;
-  /** Time allowed to run the bundle's top-level code when loading. */
+  /** Time allowed to load the bundle and run its top-level code (at most the operation deadline). */
   loadTimeoutMs: number;
   /** Largest JSON payload, in UTF-16 code units, crossing the boundary in one message. */
   maxPayloadChars: number;
@@ -41,7 +41,7 @@ export function resolveLimits(requested: ManifestLimits | undefined, caps: Resol
     memoryMb,
     timeoutMs,
     cpuMs,
-    loadTimeoutMs: Math.min(DEFAULT_LIMITS.loadTimeoutMs, caps.loadTimeoutMs),
+    loadTimeoutMs: Math.min(DEFAULT_LIMITS.loadTimeoutMs, caps.loadTimeoutMs, timeoutMs),
     maxPayloadChars: Math.min(DEFAULT_LIMITS.maxPayloadChars, caps.maxPayloadChars),
   };
 }

@@ -7,7 +7,7 @@ describe('resolveLimits', () => {
   });
 
   it('takes the manifest values under the caps; CPU defaults to the wall clock', () => {
-    expect(resolveLimits({ memory_mb: 64, timeout_ms: 2000 })).toMatchObject({ memoryMb: 64, timeoutMs: 2000, cpuMs: 2000 });
+    expect(resolveLimits({ memory_mb: 64, timeout_ms: 2000 })).toMatchObject({ memoryMb: 64, timeoutMs: 2000, cpuMs: 2000, loadTimeoutMs: 2000 });
   });
 
   it('never goes above the caps, and CPU never above the wall clock', () => {
