@@ -11,6 +11,8 @@ export interface GuestBoot {
   hostCalls: string[];
   /** Largest JSON payload (in UTF-16 units) the guest may send in one host call or result. */
   maxPayloadChars: number;
+  /** `ctx.extension`, the same for every operation. */
+  extension: { name: string; type: string; version: string; description?: string };
 }
 
 /** What the host passes to `__prov_run` (as a JSON string). */
@@ -28,7 +30,6 @@ export interface GuestContextData {
   check: boolean;
   /** Epoch milliseconds after which the operation is ended. */
   deadline: number;
-  extension: { name: string; type: string; version: string; description?: string };
   target: { name: string } | null;
 }
 
@@ -47,7 +48,15 @@ export interface ThrownError {
   code?: string;
 }
 
-/** What `__prov_run` resolves to (as a JSON string). */
+/**
+ * `__prov_run` resolves to a string that starts with one of these: `R`
+ * followed by the result's JSON (status ok), or `O` followed by an
+ * OperationOutcome as JSON (every other status).
+ */
+export const RUN_REPLY_RESULT = 'R';
+export const RUN_REPLY_OUTCOME = 'O';
+
+/** The outcome of `__prov_run`. */
 export type OperationOutcome =
   | { status: 'ok'; resultJson: string }
   | { status: 'invalid-input'; issues: InputIssue[] }

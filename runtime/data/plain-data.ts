@@ -39,11 +39,12 @@ export function toPlainData(value: unknown, path = '$'): PlainValue {
   throw new TypeError(`${path} is a ${typeof value}, which is not plain data`);
 }
 
-/** JSON.parse into prototype-free plain data. */
+/**
+ * JSON.parse into prototype-free plain data. JSON.parse itself makes
+ * `__proto__` an ordinary own key (never the prototype); toPlainData drops it.
+ */
 export function parsePlainJson(text: string): PlainValue {
-  return toPlainData(
-    JSON.parse(text, (key, value: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : value)),
-  );
+  return toPlainData(JSON.parse(text));
 }
 
 export function isPlainObject(value: PlainValue | undefined): value is PlainObject {

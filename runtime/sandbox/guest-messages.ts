@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import type { ExtensionDescription, InitOutcome, OperationOutcome } from '../../host-api/guest-protocol.js';
+import {
+  RUN_REPLY_OUTCOME,
+  RUN_REPLY_RESULT,
+  type ExtensionDescription,
+  type InitOutcome,
+  type OperationOutcome,
+} from '../../host-api/guest-protocol.js';
 import { parsePlainJson } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
 
@@ -75,7 +81,12 @@ function protocolError(what: string, reason: string): ProvError {
 }
 
 export const parseInitOutcome = (raw: unknown): InitOutcome => parseGuestMessage(raw, initSchema, 'load result');
-export const parseOperationOutcome = (raw: unknown): OperationOutcome =>
-  parseGuestMessage(raw, outcomeSchema, 'operation result');
+/** Reads `__prov_run`'s reply (framed as RUN_REPLY_RESULT / RUN_REPLY_OUTCOME + JSON). */
+export function parseOperationOutcome(raw: unknown): OperationOutcome {
+  if (typeof raw !== 'string') throw protocolError('operation result', 'not a string');
+  if (raw.startsWith(RUN_REPLY_RESULT)) return { status: 'ok', resultJson: raw.slice(RUN_REPLY_RESULT.length) };
+  if (raw.startsWith(RUN_REPLY_OUTCOME)) return parseGuestMessage(raw.slice(RUN_REPLY_OUTCOME.length), outcomeSchema, 'operation result');
+  throw protocolError('operation result', 'unknown framing');
+}
 export const parseDescription = (raw: unknown): ExtensionDescription =>
   parseGuestMessage(raw, descriptionSchema, 'description');

@@ -17,7 +17,7 @@ export interface CallScope {
 
 interface OpenScope {
   context: HostCallContext;
-  controller: AbortController;
+  abort(reason: ProvError): void;
   closed: boolean;
 }
 
@@ -27,6 +27,10 @@ export interface HostBridgeOptions {
   log: LogSink;
   maxPayloadChars: number;
 }
+
+// Abort reasons, made once: an operation's end is on the hot path.
+const CANCELLED = new ProvError('Cancelled', 'The operation was cancelled');
+const ENDED = new ProvError('Cancelled', 'The operation ended');
 
 /**
  * The host side of every guest→host call. The guest invokes `receive`
@@ -58,24 +62,36 @@ export class HostBridge {
   }
 
   open(callId: number, details: { operation: string | undefined; check: boolean; deadline: number }): CallScope {
-    const controller = new AbortController();
+    // The AbortController is made on first use: most operations never hand a signal to a host call.
+    let controller: AbortController | undefined;
+    let reason: ProvError | undefined;
+    const abort = (why: ProvError) => {
+      reason ??= why;
+      controller?.abort(reason);
+    };
     const context: HostCallContext = {
       extension: this.#options.identity,
       operation: details.operation,
       check: details.check,
       deadline: details.deadline,
-      signal: controller.signal,
+      get signal() {
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (reason !== undefined) controller.abort(reason);
+        }
+        return controller.signal;
+      },
       log: this.#options.log,
     };
-    const scope: OpenScope = { context, controller, closed: false };
+    const scope: OpenScope = { context, abort, closed: false };
     this.#scopes.set(callId, scope);
     return {
       context,
-      cancel: () => controller.abort(new ProvError('Cancelled', 'The operation was cancelled')),
+      cancel: () => abort(CANCELLED),
       close: () => {
         scope.closed = true;
         this.#scopes.delete(callId);
-        controller.abort(new ProvError('Cancelled', 'The operation ended'));
+        abort(ENDED);
       },
     };
   }
@@ -85,7 +101,7 @@ export class HostBridge {
     for (const [callId, scope] of this.#scopes) {
       scope.closed = true;
       this.#scopes.delete(callId);
-      scope.controller.abort(new ProvError('Cancelled', 'The sandbox was ended'));
+      scope.abort(ENDED);
     }
   }
 

@@ -20,8 +20,10 @@ import type {
   OperationRequest,
   ThrownError,
 } from '../../host-api/guest-protocol.js';
+import { RUN_REPLY_OUTCOME, RUN_REPLY_RESULT } from '../../host-api/guest-protocol.js';
 
 type HostSend = (callId: number, seq: number, name: string, argsJson: string) => void;
+type HostDone = (callId: number, reply: string) => void;
 type AnyFunction = (...args: unknown[]) => unknown;
 interface OperationObject {
   input?: unknown;
@@ -31,8 +33,10 @@ interface OperationObject {
 
 const g = globalThis as unknown as Record<string, unknown>;
 const send = g['__prov_send'] as HostSend;
+const done = g['__prov_done'] as HostDone;
 const boot = JSON.parse(g['__prov_boot'] as string) as GuestBoot;
 delete g['__prov_send'];
+delete g['__prov_done'];
 delete g['__prov_boot'];
 
 // No shared memory, no blocking waits, no WebAssembly memory outside the heap limit.
@@ -43,6 +47,7 @@ delete g['WebAssembly'];
 const stringify = JSON.stringify;
 const parse = JSON.parse;
 const freeze = Object.freeze;
+const isFrozen = Object.isFrozen;
 const keys = Object.keys;
 const hasOwn = Object.prototype.hasOwnProperty;
 const StringCtor = String;
@@ -61,6 +66,7 @@ interface Pending {
 }
 const pending = new MapCtor<number, Pending>();
 let nextSeq = 1;
+const extension = deepFreeze(boot.extension);
 /** The operation now running; console.* output is attributed to it (0 while loading). */
 let currentCallId = 0;
 
@@ -135,7 +141,7 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 }
 
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
+  if (typeof value === 'object' && value !== null && !isFrozen(value)) {
     for (const key of keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
     freeze(value);
   }
@@ -151,7 +157,7 @@ function makeContext(callId: number, data: GuestContextData): Record<string, unk
   }
   ctx['check'] = data.check;
   ctx['deadline'] = data.deadline;
-  ctx['extension'] = data.extension;
+  ctx['extension'] = extension;
   ctx['target'] = data.target;
   ctx['signal'] = {
     get aborted() {
@@ -363,7 +369,18 @@ async function runOperation(request: OperationRequest): Promise<OperationOutcome
   }
 }
 
-g['__prov_run'] = async (requestJson: string): Promise<string> => {
-  const outcome = await runOperation(parse(requestJson) as OperationRequest);
-  return stringify(outcome);
+/** Starts an operation; its reply goes to the host through `done` when it settles. */
+g['__prov_run'] = (requestJson: string): void => {
+  const request = parse(requestJson) as OperationRequest;
+  const reply = (outcome: OperationOutcome): void => {
+    let text: string;
+    try {
+      // The common case skips a second layer of JSON: see RUN_REPLY_* in guest-protocol.ts.
+      text = outcome.status === 'ok' ? `${RUN_REPLY_RESULT}${outcome.resultJson}` : `${RUN_REPLY_OUTCOME}${stringify(outcome)}`;
+    } catch {
+      text = `${RUN_REPLY_OUTCOME}{"status":"bad-result","message":"the operation's outcome could not be encoded"}`;
+    }
+    done(request.callId, text);
+  };
+  runOperation(request).then(reply, (error: unknown) => reply({ status: 'thrown', error: describeThrown(error) }));
 };

@@ -13,7 +13,7 @@ import { HostBridge } from './host-bridge.js';
 import type { ResolvedLimits } from './limits.js';
 import { describeOutcomeError, limitError } from './outcome-errors.js';
 import type { OperationResult } from './operation-result.js';
-import { Watchdog, type Breach } from './watchdog.js';
+import { watch, type Breach } from './watchdog.js';
 
 export interface SandboxOptions {
   bundle: ExtensionBundle;
@@ -43,7 +43,8 @@ const sharedCodeCache = new MemoryCodeCache();
 interface LiveIsolate {
   isolate: ivm.Isolate;
   context: ivm.Context;
-  run: ivm.Reference<(requestJson: string) => Promise<string>>;
+  /** Starts an operation; the guest reports its end through `__prov_done`. */
+  run: ivm.Reference<(requestJson: string) => void>;
   abort: ivm.Reference<(callId: number, reason: string) => void>;
   describe: ivm.Reference<() => string>;
   description: ExtensionDescription;
@@ -63,6 +64,16 @@ export class Sandbox {
   #queue: Promise<unknown> = Promise.resolve();
   #nextCallId = 1;
   #disposed = false;
+  /** Operations started in the guest, waiting for its `__prov_done`. */
+  readonly #running = new Map<number, { resolve: (reply: unknown) => void; reject: (error: Error) => void }>();
+
+  /** Entry point of the guest's `__prov_done` (an ignored ivm.Callback). */
+  readonly #done = (callId: unknown, reply: unknown): void => {
+    if (typeof callId !== 'number') return;
+    const waiting = this.#running.get(callId);
+    this.#running.delete(callId);
+    waiting?.resolve(reply);
+  };
 
   private constructor(options: SandboxOptions) {
     this.#options = options;
@@ -96,13 +107,24 @@ export class Sandbox {
   describe(): Promise<ExtensionDescription> {
     return this.#serialized(async () => {
       const live = await this.#ensureLive();
-      if (!live.describeLoaded) {
-        const script = await this.#compile(live.isolate, guestScript('describe'), 'prov:describe.js');
-        await script.run(live.context, { timeout: this.#options.limits.loadTimeoutMs });
-        live.describeLoaded = true;
+      const { limits } = this.#options;
+      // Converting schemas runs extension objects (getters, custom checks): watched like an operation.
+      const watchdog = watch(live.isolate, { wallMs: limits.loadTimeoutMs, cpuMs: limits.loadTimeoutMs }, () => this.#endIsolate());
+      try {
+        if (!live.describeLoaded) {
+          const code = guestScript('describe');
+          const { script, refresh } = await this.#compile(live.isolate, code, 'prov:describe.js');
+          await script.run(live.context);
+          if (refresh) await this.#refreshCodeCache(live.isolate, code, 'prov:describe.js');
+          live.describeLoaded = true;
+        }
+        return parseDescription(await live.describe.apply(undefined, []));
+      } catch (error) {
+        if (error instanceof ProvError) throw error;
+        throw this.#failure(error, watchdog.breach, 'describe');
+      } finally {
+        watchdog.stop();
       }
-      const raw = await live.describe.apply(undefined, [], { timeout: this.#options.limits.loadTimeoutMs });
-      return parseDescription(raw);
     });
   }
 
@@ -135,7 +157,7 @@ export class Sandbox {
       callId,
       operation,
       inputJson: input === undefined ? '' : JSON.stringify(input),
-      context: { check, deadline, extension: { ...identity }, target: options.target ?? null },
+      context: { check, deadline, target: options.target ?? null },
     };
 
     let cancelled = false;
@@ -147,13 +169,13 @@ export class Sandbox {
       graceTimer = setTimeout(() => this.#endIsolate(), CANCEL_GRACE_MS);
     };
     options.signal?.addEventListener('abort', onCancel, { once: true });
-    const watchdog = new Watchdog(live.isolate, { wallMs: limits.timeoutMs, cpuMs: limits.cpuMs }, () => this.#endIsolate());
+    const watchdog = watch(live.isolate, { wallMs: limits.timeoutMs, cpuMs: limits.cpuMs }, () => this.#endIsolate());
 
     try {
-      const raw = await live.run.apply(undefined, [JSON.stringify(request)], {
-        arguments: { copy: true },
-        result: { promise: true, copy: true },
-      });
+      // Started with applyIgnored and ended by a callback: a third cheaper than awaiting an apply's promise.
+      const reply = new Promise<unknown>((resolve, reject) => this.#running.set(callId, { resolve, reject }));
+      live.run.applyIgnored(undefined, [JSON.stringify(request)]);
+      const raw = await reply;
       if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
       const outcome = parseOperationOutcome(raw);
       if (outcome.status === 'ok') {
@@ -177,6 +199,7 @@ export class Sandbox {
       watchdog.stop();
       clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', onCancel);
+      this.#running.delete(callId);
       scope.close();
     }
   }
@@ -199,6 +222,10 @@ export class Sandbox {
     const live = this.#live;
     this.#live = undefined;
     this.#bridge.closeAll();
+    for (const [callId, waiting] of this.#running) {
+      this.#running.delete(callId);
+      waiting.reject(new Error('The isolate was ended'));
+    }
     if (live !== undefined && !live.isolate.isDisposed) live.isolate.dispose();
   }
 
@@ -209,56 +236,76 @@ export class Sandbox {
     return this.#live;
   }
 
-  /** Compiles a script, using and refreshing the V8 code cache. */
-  async #compile(isolate: ivm.Isolate, code: string, filename: string): Promise<ivm.Script> {
-    const key = codeCacheKey(code);
-    const cached = await this.#codeCache.get(key);
-    // With both options, V8 produces new data only when the supplied cache was rejected.
-    const script = (await isolate.compileScript(code, {
-      filename,
-      produceCachedData: true,
-      ...(cached === undefined ? {} : { cachedData: new ivm.ExternalCopy(cached.buffer.slice(cached.byteOffset, cached.byteOffset + cached.byteLength) as ArrayBuffer) as ivm.ExternalCopy<ArrayBuffer> }),
-    })) as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
-    if (script.cachedData !== undefined && (cached === undefined || script.cachedDataRejected === true)) {
-      await this.#codeCache.set(key, new Uint8Array(script.cachedData.copy()));
-    }
-    return script;
+  /**
+   * Compiles a script with its V8 code cache when there is one. Returns
+   * whether the cache is missing or was rejected: then, once the script has
+   * run, `#refreshCodeCache` stores a cache that also holds the functions
+   * compiled lazily while it ran (twice the size, but it halves the time the
+   * bundle's top-level code takes on the next load).
+   */
+  async #compile(isolate: ivm.Isolate, code: string, filename: string): Promise<{ script: ivm.Script; refresh: boolean }> {
+    const cached = await this.#codeCache.get(this.#cacheKey(code));
+    if (cached === undefined) return { script: isolate.compileScriptSync(code, { filename }), refresh: true };
+    const data = cached.buffer.slice(cached.byteOffset, cached.byteOffset + cached.byteLength) as ArrayBuffer;
+    const script = isolate.compileScriptSync(code, { filename, cachedData: new ivm.ExternalCopy(data) }) as ivm.Script & {
+      cachedDataRejected?: boolean;
+    };
+    return { script, refresh: script.cachedDataRejected === true };
+  }
+
+  async #refreshCodeCache(isolate: ivm.Isolate, code: string, filename: string): Promise<void> {
+    const script = isolate.compileScriptSync(code, { filename, produceCachedData: true }) as ivm.Script & {
+      cachedData?: ivm.ExternalCopy<ArrayBuffer>;
+    };
+    script.release();
+    if (script.cachedData !== undefined) await this.#codeCache.set(this.#cacheKey(code), new Uint8Array(script.cachedData.copy()));
+  }
+
+  readonly #cacheKeys = new Map<string, string>();
+  #cacheKey(code: string): string {
+    let key = this.#cacheKeys.get(code);
+    if (key === undefined) this.#cacheKeys.set(code, (key = codeCacheKey(code)));
+    return key;
   }
 
   async #createIsolate(): Promise<LiveIsolate> {
     const { limits, bundle, identity } = this.#options;
     const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
         const scope = this.#bridge.open(0, { operation: undefined, check: false, deadline: Date.now() + limits.loadTimeoutMs });
-    const watchdog = new Watchdog(isolate, { wallMs: limits.loadTimeoutMs, cpuMs: limits.loadTimeoutMs }, () => {
+    const watchdog = watch(isolate, { wallMs: limits.loadTimeoutMs, cpuMs: limits.loadTimeoutMs }, () => {
       if (!isolate.isDisposed) isolate.dispose();
     });
     try {
-      const context = await isolate.createContext();
+      // Small steps run synchronously (no thread hop); code an extension can influence runs async under the watchdog.
+      const context = isolate.createContextSync();
       const global = context.global;
-      const boot: GuestBoot = { hostCalls: this.#bridge.callNames, maxPayloadChars: limits.maxPayloadChars };
-      await global.set('__prov_send', new ivm.Callback(this.#bridge.receive, { ignored: true }));
-      await global.set('__prov_boot', JSON.stringify(boot));
-      const prelude = await this.#compile(isolate, guestScript('prelude'), 'prov:prelude.js');
-      await prelude.run(context, { timeout: limits.loadTimeoutMs });
+      const boot: GuestBoot = { hostCalls: this.#bridge.callNames, maxPayloadChars: limits.maxPayloadChars, extension: { ...identity } };
+      global.setSync('__prov_send', new ivm.Callback(this.#bridge.receive, { ignored: true }));
+      global.setSync('__prov_done', new ivm.Callback(this.#done, { ignored: true }));
+      global.setSync('__prov_boot', JSON.stringify(boot));
+      const preludeCode = guestScript('prelude');
+      const prelude = await this.#compile(isolate, preludeCode, 'prov:prelude.js');
+      prelude.script.runSync(context, { timeout: limits.loadTimeoutMs });
 
       // Take the host's handles before any extension code runs, then hide them.
-      const take = async <T>(name: string) => {
-        const ref = (await global.get(name, { reference: true })) as ivm.Reference<T>;
-        await global.delete(name);
+      const take = <T>(name: string) => {
+        const ref = global.getSync(name, { reference: true }) as ivm.Reference<T>;
+        global.deleteSync(name);
         return ref;
       };
-      const settle = await take<(seq: number, ok: boolean, payload: string) => void>('__prov_settle');
-      const run = await take<(requestJson: string) => Promise<string>>('__prov_run');
-      const abort = await take<(callId: number, reason: string) => void>('__prov_abort');
-      const init = await take<() => string>('__prov_init');
-      const describe = await take<() => string>('__prov_describe');
+      const settle = take<(seq: number, ok: boolean, payload: string) => void>('__prov_settle');
+      const run = take<(requestJson: string) => void>('__prov_run');
+      const abort = take<(callId: number, reason: string) => void>('__prov_abort');
+      const init = take<() => string>('__prov_init');
+      const describe = take<() => string>('__prov_describe');
       this.#bridge.attach((seq, ok, payload) => {
         if (!isolate.isDisposed) settle.applyIgnored(undefined, [seq, ok, payload]);
       });
 
-      const script = await this.#compile(isolate, bundle.code, bundle.filename);
-      await script.run(context, { timeout: limits.loadTimeoutMs });
-      const initOutcome = parseInitOutcome(await init.apply(undefined, [], { timeout: limits.loadTimeoutMs }));
+      const bundleScript = await this.#compile(isolate, bundle.code, bundle.filename);
+      // No isolated-vm `timeout` here: the watch ends the isolate and says which limit it was.
+      await bundleScript.script.run(context);
+      const initOutcome = parseInitOutcome(await init.apply(undefined, []));
       if (initOutcome.status === 'invalid') {
         throw new ProvError('InvalidExtension', `${identity.name}: ${initOutcome.message}`, {
           hint: 'See the SDK: import { defineProvider } from "prov/sdk" and export default defineProvider({ … }).',
@@ -271,6 +318,8 @@ export class Sandbox {
           { hint: `Use define${capitalize(identity.type)} in src/index.ts, or fix [extension] type in metadata.toml.` },
         );
       }
+      if (prelude.refresh) await this.#refreshCodeCache(isolate, preludeCode, 'prov:prelude.js');
+      if (bundleScript.refresh) await this.#refreshCodeCache(isolate, bundle.code, bundle.filename);
       return { isolate, context, run, abort, describe, description: initOutcome.description, describeLoaded: false };
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose();

@@ -7,45 +7,68 @@ export interface Breach {
   limitMs: number;
 }
 
-/** How often the CPU budget is polled. */
-const CPU_POLL_MS = 5;
+/** A running operation under watch. */
+export interface Watch {
+  /** Set once a limit was breached (the isolate is then being ended). */
+  readonly breach: Breach | undefined;
+  /** The operation ended: stop watching it. */
+  stop(): void;
+}
+
+/** How often deadlines, CPU budgets and isolates' health are checked. */
+const POLL_MS = 5;
+
+interface WatchState extends Watch {
+  check(now: number): void;
+}
+
+const active = new Set<WatchState>();
+let ticker: NodeJS.Timeout | undefined;
+
+function tick(): void {
+  if (active.size === 0) {
+    // Stopped one tick after the last operation ended, so back-to-back operations share one timer.
+    clearInterval(ticker);
+    ticker = undefined;
+    return;
+  }
+  const now = performance.now();
+  for (const state of active) state.check(now);
+}
 
 /**
- * Ends an isolate that overruns its wall-clock deadline or CPU budget. The
- * isolated-vm `timeout` option only covers synchronous execution, not time
- * spent awaiting promises, so both are enforced here from the host's event
- * loop (the isolate runs on its own thread, so a spinning guest cannot stop it).
+ * Watches one operation (or a load): ends an isolate that overruns its
+ * wall-clock deadline or CPU budget, and notices one that isolated-vm ended
+ * for outgrowing its memory limit. The isolated-vm `timeout` option only
+ * covers synchronous execution, not time spent awaiting promises, so limits
+ * are enforced here from the host's event loop; the isolate runs on its own
+ * thread, so a spinning guest cannot stop it. One process-wide timer serves
+ * every watch: starting and stopping a watch costs no timer of its own.
  */
-export class Watchdog {
-  #breach: Breach | undefined;
-  readonly #timers: NodeJS.Timeout[] = [];
-
-  constructor(isolate: ivm.Isolate, limits: { wallMs: number; cpuMs: number }, onBreach: (breach: Breach) => void) {
-    const cpuStart = isolate.cpuTime;
-    const cpuBudget = BigInt(limits.cpuMs) * 1_000_000n;
-    const fire = (breach: Breach) => {
-      if (this.#breach !== undefined) return;
-      this.#breach = breach;
-      this.stop();
+export function watch(isolate: ivm.Isolate, limits: { wallMs: number; cpuMs: number }, onBreach: (breach: Breach) => void): Watch {
+  const deadline = performance.now() + limits.wallMs;
+  const checkCpu = limits.cpuMs < limits.wallMs;
+  const cpuStart = checkCpu ? isolate.cpuTime : 0n;
+  const cpuBudget = BigInt(limits.cpuMs) * 1_000_000n;
+  let breach: Breach | undefined;
+  const state: WatchState = {
+    get breach() {
+      return breach;
+    },
+    stop() {
+      active.delete(state);
+    },
+    check(now) {
+      if (breach !== undefined) return;
+      if (isolate.isDisposed) breach = { kind: 'memory', limitMs: 0 };
+      else if (now >= deadline) breach = { kind: 'timeout', limitMs: limits.wallMs };
+      else if (checkCpu && isolate.cpuTime - cpuStart > cpuBudget) breach = { kind: 'cpu', limitMs: limits.cpuMs };
+      else return;
+      active.delete(state);
       onBreach(breach);
-    };
-    this.#timers.push(setTimeout(() => fire({ kind: 'timeout', limitMs: limits.wallMs }), limits.wallMs));
-    if (limits.cpuMs < limits.wallMs) {
-      this.#timers.push(
-        setInterval(() => {
-          if (isolate.isDisposed) return;
-          if (isolate.cpuTime - cpuStart > cpuBudget) fire({ kind: 'cpu', limitMs: limits.cpuMs });
-        }, CPU_POLL_MS),
-      );
-    }
-  }
-
-  get breach(): Breach | undefined {
-    return this.#breach;
-  }
-
-  stop(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.length = 0;
-  }
+    },
+  };
+  active.add(state);
+  ticker ??= setInterval(tick, POLL_MS);
+  return state;
 }
