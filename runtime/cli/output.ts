@@ -1,7 +1,7 @@
 import type { PlainValue } from '../data/plain-data.js';
 import { ProvError, toProvError } from '../errors/index.js';
 import type { PlanEntry } from '../sandbox/operation-result.js';
-import { escapeControl, escapeLines } from './terminal-text.js';
+import { escapeControl, escapeLines } from '../data/control-characters.js';
 
 /** Where a command writes; swapped in tests. */
 export interface CliIo {

@@ -1,5 +1,5 @@
 import type { LogEntry, LogLevel, LogSink } from '../../host-api/capability.js';
-import { escapeControl } from './terminal-text.js';
+import { escapeControl } from '../data/control-characters.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 

@@ -13,12 +13,15 @@ export interface CallScope {
   cancel(): void;
   /** Ends the window: calls arriving later are dropped without running, nothing more is settled. */
   close(): void;
+  /** The PermissionDenied errors the host gave this operation's calls. */
+  readonly denials: readonly ProvError[];
 }
 
 interface OpenScope {
   context: HostCallContext;
   abort(reason: ProvError): void;
   closed: boolean;
+  denials: ProvError[];
 }
 
 export interface HostBridgeOptions {
@@ -83,10 +86,11 @@ export class HostBridge {
       },
       log: this.#options.log,
     };
-    const scope: OpenScope = { context, abort, closed: false };
+    const scope: OpenScope = { context, abort, closed: false, denials: [] };
     this.#scopes.set(callId, scope);
     return {
       context,
+      denials: scope.denials,
       cancel: () => abort(CANCELLED),
       close: () => {
         scope.closed = true;
@@ -126,6 +130,7 @@ export class HostBridge {
     } catch (error) {
       ok = false;
       const known = error instanceof ProvError ? error : new ProvError('Internal', `ctx.${name} failed inside prov`);
+      if (known.code === 'PermissionDenied') scope.denials.push(known);
       payload = JSON.stringify({ code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) });
     }
     if (scope.closed) return; // the operation is over: nobody is waiting

@@ -5,6 +5,7 @@ import { ProvError } from '../errors/index.js';
 import type { ResolvedLimits } from './limits.js';
 import type { Breach } from './watchdog.js';
 import { wordInputIssue } from './word-input-issue.js';
+import { escapeControl } from '../data/control-characters.js';
 
 /** camelCase → kebab-case, the CLI's spelling of operations. */
 export function toKebabCase(name: string): string {
@@ -41,21 +42,23 @@ export function describeOutcomeError(
   switch (outcome.status) {
     case 'unknown-operation': {
       const available = outcome.available.map(toKebabCase).sort();
-      return new ProvError('UnknownOperation', `${identity.name} has no operation "${toKebabCase(operation)}"`, {
+      return new ProvError('UnknownOperation', `${identity.name} has no operation "${escapeControl(toKebabCase(operation))}"`, {
         hint: `Available: ${[...available, 'info'].join(', ')}.`,
         details: { available },
       });
     }
     case 'invalid-input': {
       const issues = outcome.issues.map((issue) => ({ path: issue.path, message: wordInputIssue(issue) }));
-      const lines = issues.map((issue) => `  ${issue.path.length === 0 ? '(input)' : `input.${issue.path.join('.')}`}: ${issue.message}`);
+      const lines = issues.map(
+        (issue) => `  ${issue.path.length === 0 ? '(input)' : escapeControl(`input.${issue.path.join('.')}`)}: ${escapeControl(issue.message)}`,
+      );
       return new ProvError('InvalidInput', `Input of ${identity.name} ${toKebabCase(operation)} is invalid:\n${lines.join('\n')}`, {
         hint: `Run "prov run <dir> info" to see the operation's input schema.`,
         details: { issues },
       });
     }
     case 'bad-result':
-      return new ProvError('OperationFailed', `${identity.name} ${toKebabCase(operation)}: ${outcome.message}`, {
+      return new ProvError('OperationFailed', `${identity.name} ${toKebabCase(operation)}: ${escapeControl(outcome.message)}`, {
         hint: 'Operations must return JSON data: objects, arrays, strings, numbers, booleans, null.',
       });
     case 'thrown': {
@@ -67,7 +70,8 @@ export function describeOutcomeError(
       const at = firstSourceFrame(stack);
       return new ProvError(
         'OperationFailed',
-        `${identity.name} ${toKebabCase(operation)} failed: ${error.name}: ${error.message}${at === undefined ? '' : `\n    at ${at}`}`,
+        // The extension's own text is escaped here so only prov's line break (before "at") reaches a terminal.
+        `${identity.name} ${toKebabCase(operation)} failed: ${escapeControl(`${error.name}: ${error.message}`)}${at === undefined ? '' : `\n    at ${escapeControl(at)}`}`,
         {
           details: { name: error.name, stack, ...(error.code === undefined ? {} : { extensionCode: error.code }) },
         },

@@ -70,10 +70,17 @@ const extension = deepFreeze(boot.extension);
 /** The operation now running; console.* output is attributed to it (0 while loading). */
 let currentCallId = 0;
 
+/** Host-call arguments are JSON data: a function or symbol anywhere is a mistake, not something to drop silently. */
+function refuseNonData(_key: string, value: unknown): unknown {
+  const type = typeof value;
+  if (type === 'function' || type === 'symbol') throw new TypeError(`a ${type} is not JSON data`);
+  return value;
+}
+
 function hostCall(callId: number, name: string, args: unknown[]): Promise<unknown> {
   let json: string | undefined;
   try {
-    json = stringify(args);
+    json = stringify(args, refuseNonData);
   } catch (error) {
     return PromiseCtor.reject(new TypeError(`ctx.${name}: arguments must be JSON data (${describeThrown(error).message})`));
   }

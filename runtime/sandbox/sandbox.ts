@@ -6,6 +6,7 @@ import type { ExtensionIdentity, Target } from '../../host-api/sdk/context.js';
 import type { ExtensionBundle } from '../build/bundle-extension.js';
 import { parsePlainJson, type PlainValue } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
+import { escapeControl } from '../data/control-characters.js';
 import { codeCacheKey, MemoryCodeCache, type CodeCache } from './code-cache.js';
 import { parseDescription, parseInitOutcome, parseOperationOutcome } from './guest-messages.js';
 import { guestScript } from './guest-scripts.js';
@@ -13,7 +14,7 @@ import { HostBridge } from './host-bridge.js';
 import type { ResolvedLimits } from './limits.js';
 import { describeOutcomeError, limitError } from './outcome-errors.js';
 import type { OperationResult } from './operation-result.js';
-import { watch, type Breach } from './watchdog.js';
+import { watch, watchAftermath, type Breach, type Watch } from './watchdog.js';
 
 export interface SandboxOptions {
   bundle: ExtensionBundle;
@@ -64,6 +65,8 @@ export class Sandbox {
   #queue: Promise<unknown> = Promise.resolve();
   #nextCallId = 1;
   #disposed = false;
+  /** Watches the isolate after an operation, until it is idle or the next operation starts. */
+  #aftermath: Watch | undefined;
   /** Operations started in the guest, waiting for its `__prov_done`. */
   readonly #running = new Map<number, { resolve: (reply: unknown) => void; reject: (error: Error) => void }>();
 
@@ -121,7 +124,11 @@ export class Sandbox {
         return parseDescription(await live.describe.apply(undefined, []));
       } catch (error) {
         if (error instanceof ProvError) throw error;
-        throw this.#failure(error, watchdog.breach, 'describe');
+        if (watchdog.breach !== undefined || live.isolate.isDisposed) throw this.#failure(error, watchdog.breach, 'describe');
+        // The isolate is fine: extension code broke the description (e.g. by replacing prov's helper).
+        throw new ProvError('OperationFailed', `${this.#options.identity.name} could not be described: ${escapeControl(String((error as Error).message ?? error))}`, {
+          hint: 'Extension code interfered with prov\'s schema description (globals named __prov_*).',
+        });
       } finally {
         watchdog.stop();
       }
@@ -147,6 +154,7 @@ export class Sandbox {
 
   async #call(operation: string, input: PlainValue | undefined, options: CallOptions): Promise<OperationResult> {
     if (options.signal?.aborted) throw new ProvError('Cancelled', `${operation} was cancelled before it started`);
+    this.#aftermath?.stop();
     const live = await this.#ensureLive();
     const { limits, identity } = this.#options;
     const callId = this.#nextCallId++;
@@ -187,6 +195,11 @@ export class Sandbox {
         }
         return { result, changed: false, ...(check ? { plan: [] } : {}) };
       }
+      // A denial the host really gave, left uncaught, keeps its exit code 4; a code the extension made up does not.
+      if (outcome.status === 'thrown' && outcome.error.code === 'PermissionDenied') {
+        const denial = scope.denials.find((candidate) => candidate.message === outcome.error.message);
+        if (denial !== undefined) throw denial;
+      }
       const error = describeOutcomeError(outcome, { operation, identity, stackMapper: this.#options.bundle.stackMapper, limits });
       // A guest that ran out of ArrayBuffer memory is left in an unknown state: start the next call afresh.
       if (error.code === 'LimitExceeded') this.#endIsolate();
@@ -201,6 +214,7 @@ export class Sandbox {
       options.signal?.removeEventListener('abort', onCancel);
       this.#running.delete(callId);
       scope.close();
+      if (this.#live === live) this.#aftermath = watchAftermath(live.isolate, () => this.#endIsolate());
     }
   }
 
@@ -307,14 +321,14 @@ export class Sandbox {
       await bundleScript.script.run(context);
       const initOutcome = parseInitOutcome(await init.apply(undefined, []));
       if (initOutcome.status === 'invalid') {
-        throw new ProvError('InvalidExtension', `${identity.name}: ${initOutcome.message}`, {
+        throw new ProvError('InvalidExtension', `${identity.name}: ${escapeControl(initOutcome.message)}`, {
           hint: 'See the SDK: import { defineProvider } from "prov/sdk" and export default defineProvider({ … }).',
         });
       }
       if (initOutcome.description.kind !== identity.type) {
         throw new ProvError(
           'InvalidExtension',
-          `${identity.name}: metadata.toml says type = "${identity.type}", but src/index.ts defines a ${initOutcome.description.kind}`,
+          `${identity.name}: metadata.toml says type = "${identity.type}", but src/index.ts defines a ${escapeControl(initOutcome.description.kind)}`,
           { hint: `Use define${capitalize(identity.type)} in src/index.ts, or fix [extension] type in metadata.toml.` },
         );
       }
@@ -328,7 +342,7 @@ export class Sandbox {
       const message = error instanceof Error ? error.message : String(error);
       if (/memory limit/i.test(message)) throw limitError({ kind: 'memory', limitMs: 0 }, 'loading', identity, limits);
       const stack = error instanceof Error && error.stack ? bundle.stackMapper.mapStack(error.stack) : message;
-      throw new ProvError('InvalidExtension', `${identity.name} failed while loading: ${message}`, {
+      throw new ProvError('InvalidExtension', `${identity.name} failed while loading: ${escapeControl(message)}`, {
         hint: 'The top-level code of the bundle threw; the mapped stack is in details.',
         details: { stack },
       });

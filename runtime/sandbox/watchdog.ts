@@ -72,3 +72,49 @@ export function watch(isolate: ivm.Isolate, limits: { wallMs: number; cpuMs: num
   ticker ??= setInterval(tick, POLL_MS);
   return state;
 }
+
+/** CPU an isolate may still use after its operation ended (trailing promise callbacks) before it counts as a runaway. */
+const AFTERMATH_CPU_MS = 50;
+/** Ticks without CPU growth after which an isolate counts as idle and is no longer watched. */
+const IDLE_TICKS = 3;
+
+/**
+ * Watches an isolate after its operation ended. A guest has no timers, so
+ * once its operation settled nothing should run there; a promise loop left
+ * behind (`(async () => { for (;;) await null; })()`) would burn a core and
+ * block the next call. Past AFTERMATH_CPU_MS of CPU, `onRunaway` ends it.
+ */
+export function watchAftermath(isolate: ivm.Isolate, onRunaway: () => void): Watch {
+  if (isolate.isDisposed) return { breach: undefined, stop() {} };
+  const cpuStart = isolate.cpuTime;
+  let lastCpu = cpuStart;
+  let quietTicks = 0;
+  let breach: Breach | undefined;
+  const state: WatchState = {
+    get breach() {
+      return breach;
+    },
+    stop() {
+      active.delete(state);
+    },
+    check() {
+      if (isolate.isDisposed) {
+        active.delete(state);
+        return;
+      }
+      const cpu = isolate.cpuTime;
+      if (cpu - cpuStart > BigInt(AFTERMATH_CPU_MS) * 1_000_000n) {
+        breach = { kind: 'cpu', limitMs: AFTERMATH_CPU_MS };
+        active.delete(state);
+        onRunaway();
+        return;
+      }
+      quietTicks = cpu === lastCpu ? quietTicks + 1 : 0;
+      lastCpu = cpu;
+      if (quietTicks >= IDLE_TICKS) active.delete(state);
+    },
+  };
+  active.add(state);
+  ticker ??= setInterval(tick, POLL_MS);
+  return state;
+}

@@ -12,7 +12,7 @@ import type { CommandContext } from '../command-context.js';
 import { printHumanResult, printJsonSuccess } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { StderrLogSink } from '../stderr-log-sink.js';
-import { escapeControl } from '../terminal-text.js';
+import { escapeControl } from '../../data/control-characters.js';
 
 const optionsSchema = z.object({
   input: z.string().optional(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeControl, escapeLines } from '../../runtime/cli/terminal-text.js';
+import { escapeControl, escapeLines } from '../../runtime/data/control-characters.js';
 
 describe('escapeControl', () => {
   it.each([
