@@ -3,7 +3,7 @@ import { toPlainData } from '../data/plain-data.js';
 import type { LoadedExtension } from '../extension/load-extension.js';
 import { toKebabCase } from '../sandbox/outcome-errors.js';
 import type { OperationResult } from '../sandbox/operation-result.js';
-import type { CallOptions } from '../sandbox/sandbox.js';
+import type { CallOptions } from '../sandbox/extension-sandbox.js';
 
 /** `create-server` → `createServer`; camelCase names pass through. */
 export function toCamelCase(name: string): string {

@@ -5,7 +5,6 @@ import { ProvError } from '../../errors/index.js';
 import { loadExtension } from '../../extension/load-extension.js';
 import { parseInputJson, readConfigFile } from '../../run/read-input.js';
 import { runOperation } from '../../run/run-operation.js';
-import { FileCodeCache } from '../../sandbox/code-cache.js';
 import { toKebabCase } from '../../sandbox/outcome-errors.js';
 import { codeCacheDir } from '../../state/prov-home.js';
 import type { CommandContext } from '../command-context.js';
@@ -47,7 +46,7 @@ export function runCommand(cli: CommandContext): Command {
       const started = performance.now();
       const extension = await loadExtension(dir, {
         log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
-        codeCache: new FileCodeCache(codeCacheDir(cli.env)),
+        codeCacheDir: codeCacheDir(cli.env),
       });
       const cancel = new AbortController();
       const onSigint = () => cancel.abort();

@@ -1,0 +1,351 @@
+import ivm from 'isolated-vm';
+import type { Capability, LogSink } from '../../host-api/capability.js';
+import { capabilities as defaultCapabilities } from '../../host-api/capabilities/index.js';
+import type { ExtensionDescription, GuestBoot, OperationRequest } from '../../host-api/guest-protocol.js';
+import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
+import type { ExtensionBundle } from '../build/bundle-extension.js';
+import type { PlainValue } from '../data/plain-data.js';
+import { ProvError } from '../errors/index.js';
+import { escapeControl } from '../data/control-characters.js';
+import { codeCacheKey, MemoryCodeCache, type CodeCache } from './code-cache.js';
+import { parseDescription, parseInitOutcome, parseOperationOutcome } from './guest-messages.js';
+import { guestScript } from './guest-scripts.js';
+import { HostBridge } from './host-bridge.js';
+import type { ResolvedLimits } from './limits.js';
+import { describeOutcomeError, limitError } from './outcome-errors.js';
+import type { OperationResult } from './operation-result.js';
+import { toOperationResult, type CallOptions, type ExtensionSandbox, type JsonOperationResult } from './extension-sandbox.js';
+import { watch, watchAftermath, type Breach, type Watch } from './watchdog.js';
+
+export interface SandboxOptions {
+  bundle: Pick<ExtensionBundle, 'code' | 'filename' | 'stackMapper'>;
+  identity: ExtensionIdentity;
+  limits: ResolvedLimits;
+  log: LogSink;
+  /** Defaults to a process-wide in-memory cache. */
+  codeCache?: CodeCache;
+  /** Defaults to every capability in host-api/capabilities. */
+  capabilities?: Readonly<Record<string, Capability>>;
+}
+
+/** How long a cancelled operation gets to notice `ctx.signal` before its isolate is ended. */
+const CANCEL_GRACE_MS = 250;
+
+const sharedCodeCache = new MemoryCodeCache();
+
+/** One isolate with the prelude and the extension loaded, and the host's handles into it. */
+interface LiveIsolate {
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  /** Starts an operation; the guest reports its end through `__prov_done`. */
+  run: ivm.Reference<(requestJson: string) => void>;
+  abort: ivm.Reference<(callId: number, reason: string) => void>;
+  describe: ivm.Reference<() => string>;
+  description: ExtensionDescription;
+  describeLoaded: boolean;
+}
+
+/**
+ * One extension in its own isolate, in this process. Operations run one at a
+ * time; a limit breach ends the isolate and the next call loads a fresh one
+ * from the same bundle (compiled from the V8 code cache). prov runs it inside
+ * a supervised child process (sandbox.ts); used directly, a heap abort that
+ * isolated-vm cannot catch would end the calling process.
+ */
+export class IsolateSandbox implements ExtensionSandbox {
+  readonly #options: SandboxOptions;
+  readonly #bridge: HostBridge;
+  readonly #codeCache: CodeCache;
+  #live: LiveIsolate | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #nextCallId = 1;
+  #disposed = false;
+  /** Watches the isolate after an operation, until it is idle or the next operation starts. */
+  #aftermath: Watch | undefined;
+  /** Operations started in the guest, waiting for its `__prov_done`. */
+  readonly #running = new Map<number, { resolve: (reply: unknown) => void; reject: (error: Error) => void }>();
+
+  /** Entry point of the guest's `__prov_done` (an ignored ivm.Callback). */
+  readonly #done = (callId: unknown, reply: unknown): void => {
+    if (typeof callId !== 'number') return;
+    const waiting = this.#running.get(callId);
+    this.#running.delete(callId);
+    waiting?.resolve(reply);
+  };
+
+  private constructor(options: SandboxOptions) {
+    this.#options = options;
+    this.#codeCache = options.codeCache ?? sharedCodeCache;
+    this.#bridge = new HostBridge({
+      capabilities: options.capabilities ?? defaultCapabilities,
+      identity: options.identity,
+      log: options.log,
+      maxPayloadChars: options.limits.maxPayloadChars,
+    });
+  }
+
+  /** Creates the isolate and loads the extension; throws InvalidExtension if it does not define one. */
+  static async load(options: SandboxOptions): Promise<IsolateSandbox> {
+    const sandbox = new IsolateSandbox(options);
+    await sandbox.#ensureLive();
+    return sandbox;
+  }
+
+  get identity(): ExtensionIdentity {
+    return this.#options.identity;
+  }
+
+  /** Operations and kind, as the loaded bundle defines them (without input JSON Schemas). */
+  get description(): ExtensionDescription {
+    if (this.#live === undefined) throw new ProvError('SandboxFailure', 'The sandbox is not loaded');
+    return this.#live.description;
+  }
+
+  /** The description with each operation's input as JSON Schema. */
+  describe(): Promise<ExtensionDescription> {
+    return this.#serialized(async () => {
+      const live = await this.#ensureLive();
+      const { limits } = this.#options;
+      // Converting schemas runs extension objects (getters, custom checks): watched like an operation.
+      const watchdog = watch(live.isolate, { wallMs: limits.loadTimeoutMs, cpuMs: limits.loadTimeoutMs }, () => this.#endIsolate());
+      try {
+        if (!live.describeLoaded) {
+          const code = guestScript('describe');
+          const { script, refresh } = await this.#compile(live.isolate, code, 'prov:describe.js');
+          await script.run(live.context);
+          if (refresh) await this.#refreshCodeCache(live.isolate, code, 'prov:describe.js');
+          live.describeLoaded = true;
+        }
+        return parseDescription(await live.describe.apply(undefined, []));
+      } catch (error) {
+        if (error instanceof ProvError) throw error;
+        if (watchdog.breach !== undefined || live.isolate.isDisposed) throw this.#failure(error, watchdog.breach, 'describe');
+        // The isolate is fine: extension code broke the description (e.g. by replacing prov's helper).
+        throw new ProvError('OperationFailed', `${this.#options.identity.name} could not be described: ${escapeControl(String((error as Error).message ?? error))}`, {
+          hint: 'Extension code interfered with prov\'s schema description (globals named __prov_*).',
+        });
+      } finally {
+        watchdog.stop();
+      }
+    });
+  }
+
+  /** Runs one operation. `input` is plain data (undefined: none). */
+  async call(operation: string, input: PlainValue | undefined, options: CallOptions = {}): Promise<OperationResult> {
+    const inputJson = input === undefined ? undefined : JSON.stringify(input);
+    return toOperationResult(operation, await this.callJson(operation, inputJson, options));
+  }
+
+  /** Runs one operation with its input as JSON text, and returns the guest's result text unparsed. */
+  callJson(operation: string, inputJson: string | undefined, options: CallOptions = {}): Promise<JsonOperationResult> {
+    return this.#serialized(() => this.#call(operation, inputJson, options));
+  }
+
+  /** Ends the isolate for good. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#endIsolate();
+  }
+
+  #serialized<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(task, task);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #call(operation: string, inputJson: string | undefined, options: CallOptions): Promise<JsonOperationResult> {
+    if (options.signal?.aborted) throw new ProvError('Cancelled', `${operation} was cancelled before it started`);
+    this.#aftermath?.stop();
+    const live = await this.#ensureLive();
+    const { limits, identity } = this.#options;
+    const callId = this.#nextCallId++;
+    const deadline = Date.now() + limits.timeoutMs;
+    const check = options.check ?? false;
+    const scope = this.#bridge.open(callId, { operation, check, deadline });
+    const request: OperationRequest = {
+      callId,
+      operation,
+      inputJson: inputJson ?? '',
+      context: { check, deadline, target: options.target ?? null },
+    };
+
+    let cancelled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onCancel = () => {
+      cancelled = true;
+      live.abort.applyIgnored(undefined, [callId, 'The operation was cancelled']);
+      scope.cancel();
+      graceTimer = setTimeout(() => this.#endIsolate(), CANCEL_GRACE_MS);
+    };
+    options.signal?.addEventListener('abort', onCancel, { once: true });
+    const watchdog = watch(live.isolate, { wallMs: limits.timeoutMs, cpuMs: limits.cpuMs }, () => this.#endIsolate());
+
+    try {
+      // Started with applyIgnored and ended by a callback: a third cheaper than awaiting an apply's promise.
+      const reply = new Promise<unknown>((resolve, reject) => this.#running.set(callId, { resolve, reject }));
+      live.run.applyIgnored(undefined, [JSON.stringify(request)]);
+      const raw = await reply;
+      if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
+      const outcome = parseOperationOutcome(raw);
+      if (outcome.status === 'ok') return { resultJson: outcome.resultJson, changed: false, ...(check ? { plan: [] } : {}) };
+      // A denial the host really gave, left uncaught, keeps its exit code 4; a code the extension made up does not.
+      if (outcome.status === 'thrown' && outcome.error.code === 'PermissionDenied') {
+        const denial = scope.denials.find((candidate) => candidate.message === outcome.error.message);
+        if (denial !== undefined) throw denial;
+      }
+      const error = describeOutcomeError(outcome, { operation, identity, stackMapper: this.#options.bundle.stackMapper, limits });
+      // A guest that ran out of ArrayBuffer memory is left in an unknown state: start the next call afresh.
+      if (error.code === 'LimitExceeded') this.#endIsolate();
+      throw error;
+    } catch (error) {
+      if (error instanceof ProvError) throw error;
+      if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
+      throw this.#failure(error, watchdog.breach, operation);
+    } finally {
+      watchdog.stop();
+      clearTimeout(graceTimer);
+      options.signal?.removeEventListener('abort', onCancel);
+      this.#running.delete(callId);
+      scope.close();
+      if (this.#live === live) this.#aftermath = watchAftermath(live.isolate, () => this.#endIsolate());
+    }
+  }
+
+  /** Turns an isolate failure into LimitExceeded (with the limit that was hit) or SandboxFailure. */
+  #failure(error: unknown, breach: Breach | undefined, operation: string): ProvError {
+    const message = error instanceof Error ? error.message : String(error);
+    const memory = /memory limit/i.test(message);
+    this.#endIsolate();
+    if (breach !== undefined) return limitError(breach, operation, this.#options.identity, this.#options.limits);
+    if (memory) {
+      return limitError({ kind: 'memory', limitMs: 0 }, operation, this.#options.identity, this.#options.limits);
+    }
+    return new ProvError('SandboxFailure', `The sandbox of ${this.#options.identity.name} failed during ${operation}: ${message}`, {
+      cause: error,
+    });
+  }
+
+  #endIsolate(): void {
+    const live = this.#live;
+    this.#live = undefined;
+    this.#bridge.closeAll();
+    for (const [callId, waiting] of this.#running) {
+      this.#running.delete(callId);
+      waiting.reject(new Error('The isolate was ended'));
+    }
+    if (live !== undefined && !live.isolate.isDisposed) live.isolate.dispose();
+  }
+
+  async #ensureLive(): Promise<LiveIsolate> {
+    if (this.#disposed) throw new ProvError('SandboxFailure', `The sandbox of ${this.#options.identity.name} was disposed`);
+    if (this.#live !== undefined && !this.#live.isolate.isDisposed) return this.#live;
+    this.#live = await this.#createIsolate();
+    return this.#live;
+  }
+
+  /**
+   * Compiles a script with its V8 code cache when there is one. Returns
+   * whether the cache is missing or was rejected: then, once the script has
+   * run, `#refreshCodeCache` stores a cache that also holds the functions
+   * compiled lazily while it ran (twice the size, but it halves the time the
+   * bundle's top-level code takes on the next load).
+   */
+  async #compile(isolate: ivm.Isolate, code: string, filename: string): Promise<{ script: ivm.Script; refresh: boolean }> {
+    const cached = await this.#codeCache.get(this.#cacheKey(code));
+    if (cached === undefined) return { script: isolate.compileScriptSync(code, { filename }), refresh: true };
+    const data = cached.buffer.slice(cached.byteOffset, cached.byteOffset + cached.byteLength) as ArrayBuffer;
+    const script = isolate.compileScriptSync(code, { filename, cachedData: new ivm.ExternalCopy(data) }) as ivm.Script & {
+      cachedDataRejected?: boolean;
+    };
+    return { script, refresh: script.cachedDataRejected === true };
+  }
+
+  async #refreshCodeCache(isolate: ivm.Isolate, code: string, filename: string): Promise<void> {
+    const script = isolate.compileScriptSync(code, { filename, produceCachedData: true }) as ivm.Script & {
+      cachedData?: ivm.ExternalCopy<ArrayBuffer>;
+    };
+    script.release();
+    if (script.cachedData !== undefined) await this.#codeCache.set(this.#cacheKey(code), new Uint8Array(script.cachedData.copy()));
+  }
+
+  readonly #cacheKeys = new Map<string, string>();
+  #cacheKey(code: string): string {
+    let key = this.#cacheKeys.get(code);
+    if (key === undefined) this.#cacheKeys.set(code, (key = codeCacheKey(code)));
+    return key;
+  }
+
+  async #createIsolate(): Promise<LiveIsolate> {
+    const { limits, bundle, identity } = this.#options;
+    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+        const scope = this.#bridge.open(0, { operation: undefined, check: false, deadline: Date.now() + limits.loadTimeoutMs });
+    const watchdog = watch(isolate, { wallMs: limits.loadTimeoutMs, cpuMs: limits.loadTimeoutMs }, () => {
+      if (!isolate.isDisposed) isolate.dispose();
+    });
+    try {
+      // Small steps run synchronously (no thread hop); code an extension can influence runs async under the watchdog.
+      const context = isolate.createContextSync();
+      const global = context.global;
+      const boot: GuestBoot = { hostCalls: this.#bridge.callNames, maxPayloadChars: limits.maxPayloadChars, extension: { ...identity } };
+      global.setSync('__prov_send', new ivm.Callback(this.#bridge.receive, { ignored: true }));
+      global.setSync('__prov_done', new ivm.Callback(this.#done, { ignored: true }));
+      global.setSync('__prov_boot', JSON.stringify(boot));
+      const preludeCode = guestScript('prelude');
+      const prelude = await this.#compile(isolate, preludeCode, 'prov:prelude.js');
+      prelude.script.runSync(context, { timeout: limits.loadTimeoutMs });
+
+      // Take the host's handles before any extension code runs, then hide them.
+      const take = <T>(name: string) => {
+        const ref = global.getSync(name, { reference: true }) as ivm.Reference<T>;
+        global.deleteSync(name);
+        return ref;
+      };
+      const settle = take<(seq: number, ok: boolean, payload: string) => void>('__prov_settle');
+      const run = take<(requestJson: string) => void>('__prov_run');
+      const abort = take<(callId: number, reason: string) => void>('__prov_abort');
+      const init = take<() => string>('__prov_init');
+      const describe = take<() => string>('__prov_describe');
+      this.#bridge.attach((seq, ok, payload) => {
+        if (!isolate.isDisposed) settle.applyIgnored(undefined, [seq, ok, payload]);
+      });
+
+      const bundleScript = await this.#compile(isolate, bundle.code, bundle.filename);
+      // No isolated-vm `timeout` here: the watch ends the isolate and says which limit it was.
+      await bundleScript.script.run(context);
+      const initOutcome = parseInitOutcome(await init.apply(undefined, []));
+      if (initOutcome.status === 'invalid') {
+        throw new ProvError('InvalidExtension', `${identity.name}: ${escapeControl(initOutcome.message)}`, {
+          hint: 'See the SDK: import { defineProvider } from "prov/sdk" and export default defineProvider({ … }).',
+        });
+      }
+      if (initOutcome.description.kind !== identity.type) {
+        throw new ProvError(
+          'InvalidExtension',
+          `${identity.name}: metadata.toml says type = "${identity.type}", but src/index.ts defines a ${escapeControl(initOutcome.description.kind)}`,
+          { hint: `Use define${capitalize(identity.type)} in src/index.ts, or fix [extension] type in metadata.toml.` },
+        );
+      }
+      if (prelude.refresh) await this.#refreshCodeCache(isolate, preludeCode, 'prov:prelude.js');
+      if (bundleScript.refresh) await this.#refreshCodeCache(isolate, bundle.code, bundle.filename);
+      return { isolate, context, run, abort, describe, description: initOutcome.description, describeLoaded: false };
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose();
+      if (error instanceof ProvError) throw error;
+      if (watchdog.breach !== undefined) throw limitError(watchdog.breach, 'loading', identity, limits);
+      const message = error instanceof Error ? error.message : String(error);
+      if (/memory limit/i.test(message)) throw limitError({ kind: 'memory', limitMs: 0 }, 'loading', identity, limits);
+      const stack = error instanceof Error && error.stack ? bundle.stackMapper.mapStack(error.stack) : message;
+      throw new ProvError('InvalidExtension', `${identity.name} failed while loading: ${escapeControl(message)}`, {
+        hint: 'The top-level code of the bundle threw; the mapped stack is in details.',
+        details: { stack },
+      });
+    } finally {
+      watchdog.stop();
+      scope.close();
+    }
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,43 @@
+import type { LogEntry } from '../../../host-api/capability.js';
+import type { ExtensionDescription } from '../../../host-api/guest-protocol.js';
+import type { ExtensionIdentity, Target } from '../../../host-api/sdk/context.js';
+import type { ProvErrorJson } from '../../errors/index.js';
+import type { JsonOperationResult } from '../extension-sandbox.js';
+import type { ResolvedLimits } from '../limits.js';
+
+/**
+ * The messages between prov and a sandbox host process (a child that runs one
+ * extension's isolate). Sent over Node's IPC channel with the "advanced"
+ * (structured clone) serialization. Both sides are prov's own code, but the
+ * child runs untrusted code beside it, so the parent still checks replies.
+ */
+
+/** What the child needs to load an extension. */
+export interface LoadRequest {
+  code: string;
+  sourceMapJson: string;
+  filename: string;
+  /** Where the build would write the bundle; source-map paths are relative to its folder. */
+  outfile: string;
+  extensionDir: string;
+  identity: ExtensionIdentity;
+  limits: ResolvedLimits;
+  /** Where V8 code caches are kept; none: in memory only. */
+  codeCacheDir?: string;
+}
+
+export type ToSandboxHost =
+  | { type: 'load'; id: number; load: LoadRequest }
+  | { type: 'call'; id: number; operation: string; inputJson: string | undefined; check: boolean; target: Target | null }
+  | { type: 'cancel'; id: number }
+  | { type: 'describe'; id: number };
+
+export type FromSandboxHost =
+  | { type: 'reply'; id: number; ok: true; value: ReplyValue }
+  | { type: 'reply'; id: number; ok: false; error: ProvErrorJson }
+  | { type: 'log'; entry: LogEntry };
+
+export type ReplyValue =
+  | { kind: 'loaded'; description: ExtensionDescription }
+  | { kind: 'described'; description: ExtensionDescription }
+  | { kind: 'result'; result: JsonOperationResult };

@@ -1,0 +1,74 @@
+/**
+ * Entry point of a sandbox host process: one extension's isolate, away from
+ * the process that orchestrates. If V8 aborts this process on a heap
+ * allocation it cannot satisfy (isolated-vm #457, #527), the parent sees the
+ * exit, reports LimitExceeded and starts a new host for the next call.
+ */
+import type { LogSink } from '../../../host-api/capability.js';
+import { StackMapper } from '../../build/stack-mapper.js';
+import { ProvError, toProvError } from '../../errors/index.js';
+import { FileCodeCache, MemoryCodeCache } from '../code-cache.js';
+import { IsolateSandbox } from '../isolate-sandbox.js';
+import type { FromSandboxHost, LoadRequest, ToSandboxHost } from './host-messages.js';
+
+const send = (message: FromSandboxHost): void => {
+  process.send?.(message);
+};
+
+const log: LogSink = { write: (entry) => send({ type: 'log', entry }) };
+const cancels = new Map<number, AbortController>();
+let sandbox: IsolateSandbox | undefined;
+
+async function load(request: LoadRequest): Promise<IsolateSandbox> {
+  const stackMapper = new StackMapper({
+    sourceMapJson: request.sourceMapJson,
+    filename: request.filename,
+    mapDir: request.outfile.replace(/[\\/][^\\/]*$/, ''),
+    extensionDir: request.extensionDir,
+  });
+  return IsolateSandbox.load({
+    bundle: { code: request.code, filename: request.filename, stackMapper },
+    identity: request.identity,
+    limits: request.limits,
+    log,
+    codeCache: request.codeCacheDir === undefined ? new MemoryCodeCache() : new FileCodeCache(request.codeCacheDir),
+  });
+}
+
+async function handle(message: ToSandboxHost): Promise<void> {
+  if (message.type === 'cancel') {
+    cancels.get(message.id)?.abort();
+    return;
+  }
+  try {
+    if (message.type === 'load') {
+      sandbox?.dispose();
+      sandbox = await load(message.load);
+      send({ type: 'reply', id: message.id, ok: true, value: { kind: 'loaded', description: sandbox.description } });
+      return;
+    }
+    if (sandbox === undefined) throw new ProvError('SandboxFailure', 'The sandbox host has no extension loaded');
+    if (message.type === 'describe') {
+      send({ type: 'reply', id: message.id, ok: true, value: { kind: 'described', description: await sandbox.describe() } });
+      return;
+    }
+    const cancel = new AbortController();
+    cancels.set(message.id, cancel);
+    try {
+      const result = await sandbox.callJson(message.operation, message.inputJson, {
+        check: message.check,
+        target: message.target,
+        signal: cancel.signal,
+      });
+      send({ type: 'reply', id: message.id, ok: true, value: { kind: 'result', result } });
+    } finally {
+      cancels.delete(message.id);
+    }
+  } catch (error) {
+    send({ type: 'reply', id: message.id, ok: false, error: toProvError(error).toJSON() });
+  }
+}
+
+process.on('message', (message: ToSandboxHost) => void handle(message));
+// The parent went away: nobody is left to answer to.
+process.on('disconnect', () => process.exit(0));

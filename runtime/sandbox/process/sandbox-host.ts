@@ -1,0 +1,157 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { LogSink } from '../../../host-api/capability.js';
+import { ProvError, type ProvErrorJson } from '../../errors/index.js';
+import { packageRoot } from '../../package-root.js';
+import type { FromSandboxHost, ReplyValue, ToSandboxHost } from './host-messages.js';
+
+/** How much of a host's stderr is kept to explain its death. */
+const STDERR_TAIL_CHARS = 8 * 1024;
+
+/** How V8 and isolated-vm say a heap could not grow. */
+const OUT_OF_MEMORY = /heap out of memory|is_heap_oom|CALL_AND_RETRY_LAST|Allocation failed|memory limit/i;
+
+type Request = Extract<ToSandboxHost, { id: number }> extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+interface Pending {
+  resolve: (value: ReplyValue) => void;
+  reject: (error: ProvError) => void;
+}
+
+/** Why a host process ended, as the parent saw it. */
+export interface HostExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  outOfMemory: boolean;
+  stderrTail: string;
+}
+
+/**
+ * One sandbox host process, seen from prov: requests out, replies and log
+ * lines in, and supervision. When the process dies, every request in flight
+ * is rejected with LimitExceeded (a heap abort) or SandboxFailure, and the
+ * host is dead for good; its owner starts a new one.
+ */
+export class SandboxHost {
+  readonly #child: ChildProcess;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #stderrTail = '';
+  #exit: HostExit | undefined;
+  #log: LogSink | undefined;
+  #killedFor: ProvError | undefined;
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    child.on('message', (message: FromSandboxHost) => this.#receive(message));
+    child.on('exit', (code, signal) => this.#died(code, signal));
+    child.on('error', () => this.#died(null, null));
+    this.#idle();
+  }
+
+  /** Starts a host process. It is ready to load as soon as this returns (messages queue until it listens). */
+  static spawn(): SandboxHost {
+    const entry = path.join(packageRoot(), 'dist', 'runtime', 'sandbox', 'process', 'sandbox-host-main.js');
+    const child = fork(entry, [], {
+      execArgv: ['--no-node-snapshot'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    return new SandboxHost(child);
+  }
+
+  get alive(): boolean {
+    return this.#exit === undefined;
+  }
+
+  get exit(): HostExit | undefined {
+    return this.#exit;
+  }
+
+  /** Where the extension's log lines go. */
+  set log(sink: LogSink) {
+    this.#log = sink;
+  }
+
+  /** Sends a request; `id` identifies it for `cancel`. */
+  request(message: Request): { id: number; reply: Promise<ReplyValue> } {
+    const id = this.#nextId++;
+    if (this.#exit !== undefined) return { id, reply: Promise.reject(this.#deathError()) };
+    const reply = new Promise<ReplyValue>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#busy();
+      this.#child.send({ ...message, id } as ToSandboxHost);
+    });
+    return { id, reply };
+  }
+
+  /** Asks the host to cancel a request (an operation); its reply still comes. */
+  cancel(id: number): void {
+    if (this.#exit === undefined) this.#child.send({ type: 'cancel', id } satisfies ToSandboxHost);
+  }
+
+  /** Ends the process now; requests in flight fail with `reason`. */
+  kill(reason?: ProvError): void {
+    if (this.#exit !== undefined) return;
+    this.#killedFor = reason;
+    this.#child.kill('SIGKILL');
+  }
+
+  #receive(message: FromSandboxHost): void {
+    if (message.type === 'log') {
+      this.#log?.write(message.entry);
+      return;
+    }
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) return;
+    this.#pending.delete(message.id);
+    if (this.#pending.size === 0) this.#idle();
+    if (message.ok) pending.resolve(message.value);
+    else pending.reject(fromJson(message.error));
+  }
+
+  #died(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#exit !== undefined) return;
+    this.#exit = { code, signal, outOfMemory: OUT_OF_MEMORY.test(this.#stderrTail) || signal === 'SIGABRT', stderrTail: this.#stderrTail };
+    const error = this.#deathError();
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+  }
+
+  #deathError(): ProvError {
+    if (this.#killedFor !== undefined) return this.#killedFor;
+    const exit = this.#exit!;
+    if (exit.outOfMemory) {
+      return new ProvError('LimitExceeded', 'The extension ran its sandbox out of memory: V8 ended the sandbox process', {
+        hint: 'A heap that grows in one huge step (a Map or object with millions of keys) can abort V8 before the isolate limit is checked; the next call starts a fresh sandbox.',
+        details: { limit: 'memory', exit: exit.code, signal: exit.signal },
+      });
+    }
+    return new ProvError('SandboxFailure', `The sandbox process ended unexpectedly (${exit.signal ?? `exit ${exit.code}`})`, {
+      details: { exit: exit.code, signal: exit.signal, stderr: exit.stderrTail.slice(-2000) },
+    });
+  }
+
+  // An idle host must not keep prov's process alive; a host with work in flight must.
+  #idle(): void {
+    this.#child.unref();
+    (this.#child.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  #busy(): void {
+    this.#child.ref();
+    (this.#child.channel as { ref?: () => void } | undefined)?.ref?.();
+  }
+}
+
+function fromJson(error: ProvErrorJson): ProvError {
+  return new ProvError(error.code, error.message, {
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    ...(error.details === undefined ? {} : { details: error.details }),
+  });
+}
