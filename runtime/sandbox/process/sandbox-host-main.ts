@@ -70,5 +70,7 @@ async function handle(message: ToSandboxHost): Promise<void> {
 }
 
 process.on('message', (message: ToSandboxHost) => void handle(message));
+// Ctrl-C reaches the whole process group: prov decides what a cancel means (ctx.signal, then the isolate ends).
+process.on('SIGINT', () => undefined);
 // The parent went away: nobody is left to answer to.
 process.on('disconnect', () => process.exit(0));

@@ -44,6 +44,7 @@ export class SandboxHost {
   private constructor(child: ChildProcess) {
     this.#child = child;
     child.stderr?.setEncoding('utf8');
+    (child.stderr as { unref?: () => void } | null)?.unref?.(); // read while it lives; never a reason to stay alive
     child.stderr?.on('data', (chunk: string) => {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
@@ -63,6 +64,11 @@ export class SandboxHost {
       env: { ...process.env, NODE_OPTIONS: '' },
     });
     return new SandboxHost(child);
+  }
+
+  /** The host's process id (for diagnostics). */
+  get pid(): number | undefined {
+    return this.#child.pid;
   }
 
   get alive(): boolean {
