@@ -48,13 +48,11 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   const { name, type, version, description } = manifest.extension;
   const identity: ExtensionIdentity = Object.freeze({ name, type, version, ...(description === undefined ? {} : { description }) });
   const limits = resolveLimits(manifest.limits, options.limitCaps ?? LIMIT_CAPS);
+  const { log } = options;
   if (options.isolation === 'in-process') {
     const bundle = await bundleExtension(dir, name);
     const sandbox = await IsolateSandbox.load({
-      bundle,
-      identity,
-      limits,
-      log: options.log,
+      bundle, identity, limits, log,
       ...(options.codeCache === undefined ? {} : { codeCache: options.codeCache }),
       ...(options.capabilities === undefined ? {} : { capabilities: options.capabilities }),
     });
@@ -64,14 +62,8 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   const host = SandboxHost.spawn();
   try {
     const bundle = await bundleExtension(dir, name);
-    const sandbox = await Sandbox.load({
-      bundle,
-      identity,
-      limits,
-      log: options.log,
-      host,
-      ...(options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir }),
-    });
+    const codeCacheDir = options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir };
+    const sandbox = await Sandbox.load({ bundle, identity, limits, log, host, ...codeCacheDir });
     return { dir, manifest, identity, bundle, limits, sandbox };
   } catch (error) {
     host.kill();

@@ -7,33 +7,53 @@ export interface Breach {
   limitMs: number;
 }
 
-/** A running operation under watch. */
+/** A running operation (or an isolate after one) under watch. */
 export interface Watch {
   /** Set once a limit was breached (the isolate is then being ended). */
   readonly breach: Breach | undefined;
-  /** The operation ended: stop watching it. */
+  /** Stop watching. */
   stop(): void;
 }
 
 /** How often deadlines, CPU budgets and isolates' health are checked. */
 const POLL_MS = 5;
 
-interface WatchState extends Watch {
-  check(now: number): void;
-}
+/** What one check of a watch found: a breach, "nothing more to watch", or nothing. */
+type Verdict = Breach | 'done' | undefined;
 
-const active = new Set<WatchState>();
+const active = new Set<(now: number) => void>();
 let ticker: NodeJS.Timeout | undefined;
 
 function tick(): void {
   if (active.size === 0) {
-    // Stopped one tick after the last operation ended, so back-to-back operations share one timer.
+    // Stopped one tick after the last watch ended, so back-to-back operations share one timer.
     clearInterval(ticker);
     ticker = undefined;
     return;
   }
   const now = performance.now();
-  for (const state of active) state.check(now);
+  for (const check of active) check(now);
+}
+
+/** Registers `inspect` with the process-wide ticker until it returns a verdict or the watch is stopped. */
+function addWatch(inspect: (now: number) => Verdict, onBreach: (breach: Breach) => void): Watch {
+  let breach: Breach | undefined;
+  const check = (now: number) => {
+    const verdict = inspect(now);
+    if (verdict === undefined) return;
+    active.delete(check);
+    if (verdict === 'done') return;
+    breach = verdict;
+    onBreach(verdict);
+  };
+  active.add(check);
+  ticker ??= setInterval(tick, POLL_MS);
+  return {
+    get breach() {
+      return breach;
+    },
+    stop: () => active.delete(check),
+  };
 }
 
 /**
@@ -50,27 +70,12 @@ export function watch(isolate: ivm.Isolate, limits: { wallMs: number; cpuMs: num
   const checkCpu = limits.cpuMs < limits.wallMs;
   const cpuStart = checkCpu ? isolate.cpuTime : 0n;
   const cpuBudget = BigInt(limits.cpuMs) * 1_000_000n;
-  let breach: Breach | undefined;
-  const state: WatchState = {
-    get breach() {
-      return breach;
-    },
-    stop() {
-      active.delete(state);
-    },
-    check(now) {
-      if (breach !== undefined) return;
-      if (isolate.isDisposed) breach = { kind: 'memory', limitMs: 0 };
-      else if (now >= deadline) breach = { kind: 'timeout', limitMs: limits.wallMs };
-      else if (checkCpu && isolate.cpuTime - cpuStart > cpuBudget) breach = { kind: 'cpu', limitMs: limits.cpuMs };
-      else return;
-      active.delete(state);
-      onBreach(breach);
-    },
-  };
-  active.add(state);
-  ticker ??= setInterval(tick, POLL_MS);
-  return state;
+  return addWatch((now) => {
+    if (isolate.isDisposed) return { kind: 'memory', limitMs: 0 };
+    if (now >= deadline) return { kind: 'timeout', limitMs: limits.wallMs };
+    if (checkCpu && isolate.cpuTime - cpuStart > cpuBudget) return { kind: 'cpu', limitMs: limits.cpuMs };
+    return undefined;
+  }, onBreach);
 }
 
 /** CPU an isolate may still use after its operation ended (trailing promise callbacks) before it counts as a runaway. */
@@ -89,32 +94,12 @@ export function watchAftermath(isolate: ivm.Isolate, onRunaway: () => void): Wat
   const cpuStart = isolate.cpuTime;
   let lastCpu = cpuStart;
   let quietTicks = 0;
-  let breach: Breach | undefined;
-  const state: WatchState = {
-    get breach() {
-      return breach;
-    },
-    stop() {
-      active.delete(state);
-    },
-    check() {
-      if (isolate.isDisposed) {
-        active.delete(state);
-        return;
-      }
-      const cpu = isolate.cpuTime;
-      if (cpu - cpuStart > BigInt(AFTERMATH_CPU_MS) * 1_000_000n) {
-        breach = { kind: 'cpu', limitMs: AFTERMATH_CPU_MS };
-        active.delete(state);
-        onRunaway();
-        return;
-      }
-      quietTicks = cpu === lastCpu ? quietTicks + 1 : 0;
-      lastCpu = cpu;
-      if (quietTicks >= IDLE_TICKS) active.delete(state);
-    },
-  };
-  active.add(state);
-  ticker ??= setInterval(tick, POLL_MS);
-  return state;
+  return addWatch(() => {
+    if (isolate.isDisposed) return 'done';
+    const cpu = isolate.cpuTime;
+    if (cpu - cpuStart > BigInt(AFTERMATH_CPU_MS) * 1_000_000n) return { kind: 'cpu', limitMs: AFTERMATH_CPU_MS };
+    quietTicks = cpu === lastCpu ? quietTicks + 1 : 0;
+    lastCpu = cpu;
+    return quietTicks >= IDLE_TICKS ? 'done' : undefined;
+  }, onRunaway);
 }

@@ -72,5 +72,9 @@ async function handle(message: ToSandboxHost): Promise<void> {
 process.on('message', (message: ToSandboxHost) => void handle(message));
 // Ctrl-C reaches the whole process group: prov decides what a cancel means (ctx.signal, then the isolate ends).
 process.on('SIGINT', () => undefined);
-// The parent went away: nobody is left to answer to.
-process.on('disconnect', () => process.exit(0));
+// The parent went away: nobody is left to answer to. With the isolate and the IPC channel gone, the process ends.
+process.on('disconnect', () => {
+  sandbox?.dispose();
+  sandbox = undefined;
+  for (const cancel of cancels.values()) cancel.abort();
+});
