@@ -7,16 +7,22 @@ import path from 'node:path';
  * Frames from prov's own prelude are dropped: they are noise to an author.
  */
 export class StackMapper {
-  readonly #map: SourceMap;
+  readonly #sourceMapJson: string;
+  #parsed: SourceMap | undefined;
   readonly #filename: string;
   readonly #mapDir: string;
   readonly #extensionDir: string;
 
   constructor(options: { sourceMapJson: string; filename: string; mapDir: string; extensionDir: string }) {
-    this.#map = new SourceMap(JSON.parse(options.sourceMapJson));
+    this.#sourceMapJson = options.sourceMapJson;
     this.#filename = options.filename;
     this.#mapDir = options.mapDir;
     this.#extensionDir = options.extensionDir;
+  }
+
+  /** Parsed on first use: only errors need it, and a bundle's map can be hundreds of KB. */
+  get #map(): SourceMap {
+    return (this.#parsed ??= new SourceMap(JSON.parse(this.#sourceMapJson)));
   }
 
   /** Maps one 1-based position in the bundle to the original file, line and column. */

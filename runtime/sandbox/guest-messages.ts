@@ -1,77 +1,132 @@
-import { z } from 'zod';
 import {
   RUN_REPLY_OUTCOME,
   RUN_REPLY_RESULT,
   type ExtensionDescription,
   type InitOutcome,
+  type InputIssue,
+  type OperationDescription,
   type OperationOutcome,
 } from '../../host-api/guest-protocol.js';
-import { parsePlainJson } from '../data/plain-data.js';
+import { parsePlainJson, type PlainObject, type PlainValue } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
 
 /**
  * The host's check of every message the guest sends back. The guest shares a
  * realm with extension code, so anything it says may be forged or malformed.
+ * Written by hand rather than with zod: this runs in every sandbox host
+ * process, and importing zod would double that process's start-up time.
  */
 
 const MAX_TEXT = 64 * 1024;
-const text = z.string().transform((value) => (value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}… [cut]` : value));
 
-const descriptionSchema = z.object({
-  kind: z.string().max(64),
-  operations: z
-    .array(
-      z.object({
-        name: z.string().max(256),
-        description: text.optional(),
-        inputSchema: z.unknown().optional(),
-        inputSchemaError: text.optional(),
-      }),
-    )
-    .max(1000),
-  components: z.array(z.unknown()).optional(),
-});
+class Malformed extends Error {}
 
-const initSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('ok'), description: descriptionSchema }),
-  z.object({ status: z.literal('invalid'), message: text }),
-]);
+function object(value: PlainValue | undefined, what: string): PlainObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Malformed(`${what} is not an object`);
+  return value;
+}
 
-const outcomeSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('ok'), resultJson: z.string() }),
-  z.object({
-    status: z.literal('invalid-input'),
-    issues: z
-      .array(
-        z.object({
-          path: z.array(z.union([z.string().max(1024), z.number()])).max(64),
-          message: text,
-          details: z
-            .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null(), z.array(z.string().max(1024)).max(100)]))
-            .optional(),
-        }),
-      )
-      .max(1000),
-  }),
-  z.object({ status: z.literal('unknown-operation'), available: z.array(z.string().max(256)).max(1000) }),
-  z.object({
-    status: z.literal('thrown'),
-    error: z.object({ name: text, message: text, stack: text, code: z.string().max(256).optional() }),
-  }),
-  z.object({ status: z.literal('bad-result'), message: text }),
-]);
+function string(value: PlainValue | undefined, what: string, max: number): string {
+  if (typeof value !== 'string') throw new Malformed(`${what} is not a string`);
+  if (value.length > max) throw new Malformed(`${what} is longer than ${max} characters`);
+  return value;
+}
 
-function parseGuestMessage<T>(raw: unknown, schema: z.ZodType<T>, what: string): T {
-  if (typeof raw !== 'string') throw protocolError(what, 'not a string');
-  let value: unknown;
-  try {
-    value = parsePlainJson(raw);
-  } catch (error) {
-    throw protocolError(what, (error as Error).message);
+/** Extension text: cut rather than refused when long. */
+function text(value: PlainValue | undefined, what: string): string {
+  if (typeof value !== 'string') throw new Malformed(`${what} is not a string`);
+  return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}… [cut]` : value;
+}
+
+function optional<T>(value: PlainValue | undefined, read: (present: PlainValue) => T): T | undefined {
+  return value === undefined ? undefined : read(value);
+}
+
+function list<T>(value: PlainValue | undefined, what: string, max: number, each: (item: PlainValue, index: number) => T): T[] {
+  if (!Array.isArray(value)) throw new Malformed(`${what} is not a list`);
+  if (value.length > max) throw new Malformed(`${what} has more than ${max} entries`);
+  return value.map(each);
+}
+
+function description(value: PlainValue | undefined): ExtensionDescription {
+  const raw = object(value, 'description');
+  const operations = list(raw['operations'], 'operations', 1000, (item, index): OperationDescription => {
+    const op = object(item, `operations[${index}]`);
+    const entry: OperationDescription = { name: string(op['name'], 'operation name', 256) };
+    const summary = optional(op['description'], (present) => text(present, 'operation description'));
+    if (summary !== undefined) entry.description = summary;
+    if (op['inputSchema'] !== undefined) entry.inputSchema = op['inputSchema'];
+    const schemaError = optional(op['inputSchemaError'], (present) => text(present, 'inputSchemaError'));
+    if (schemaError !== undefined) entry.inputSchemaError = schemaError;
+    return entry;
+  });
+  const components = optional(raw['components'], (present) => list(present, 'components', 1000, (item) => item));
+  return { kind: string(raw['kind'], 'kind', 64), operations, ...(components === undefined ? {} : { components }) };
+}
+
+function issue(value: PlainValue, index: number): InputIssue {
+  const raw = object(value, `issues[${index}]`);
+  const path = list(raw['path'], 'issue path', 64, (part) => {
+    if (typeof part === 'number') return part;
+    return string(part, 'issue path part', 1024);
+  });
+  const details = optional(raw['details'], (present) => {
+    const record = object(present, 'issue details');
+    const checked: NonNullable<InputIssue['details']> = {};
+    for (const [key, detail] of Object.entries(record)) {
+      if (key.length > 64) continue;
+      if (detail === null || typeof detail === 'number' || typeof detail === 'boolean') checked[key] = detail;
+      else if (typeof detail === 'string') checked[key] = detail.slice(0, 1024);
+      else if (Array.isArray(detail) && detail.length <= 100 && detail.every((item) => typeof item === 'string')) {
+        checked[key] = detail.map((item) => (item as string).slice(0, 1024));
+      }
+    }
+    return checked;
+  });
+  return { path, message: text(raw['message'], 'issue message'), ...(details === undefined ? {} : { details }) };
+}
+
+function outcome(value: PlainValue): OperationOutcome {
+  const raw = object(value, 'outcome');
+  switch (raw['status']) {
+    case 'invalid-input':
+      return { status: 'invalid-input', issues: list(raw['issues'], 'issues', 1000, issue) };
+    case 'unknown-operation':
+      return { status: 'unknown-operation', available: list(raw['available'], 'available', 1000, (item) => string(item, 'operation name', 256)) };
+    case 'thrown': {
+      const error = object(raw['error'], 'error');
+      const code = optional(error['code'], (present) => string(present, 'error code', 256));
+      return {
+        status: 'thrown',
+        error: {
+          name: text(error['name'], 'error name'),
+          message: text(error['message'], 'error message'),
+          stack: text(error['stack'], 'error stack'),
+          ...(code === undefined ? {} : { code }),
+        },
+      };
+    }
+    case 'bad-result':
+      return { status: 'bad-result', message: text(raw['message'], 'message') };
+    default:
+      throw new Malformed('unknown status');
   }
-  const checked = schema.safeParse(value);
-  if (!checked.success) throw protocolError(what, checked.error.issues[0]?.message ?? 'malformed');
-  return checked.data;
+}
+
+function init(value: PlainValue): InitOutcome {
+  const raw = object(value, 'load result');
+  if (raw['status'] === 'ok') return { status: 'ok', description: description(raw['description']) };
+  if (raw['status'] === 'invalid') return { status: 'invalid', message: text(raw['message'], 'message') };
+  throw new Malformed('unknown status');
+}
+
+function parseGuestMessage<T>(raw: unknown, read: (value: PlainValue) => T, what: string): T {
+  if (typeof raw !== 'string') throw protocolError(what, 'not a string');
+  try {
+    return read(parsePlainJson(raw));
+  } catch (error) {
+    throw protocolError(what, error instanceof Malformed ? error.message : (error as Error).message);
+  }
 }
 
 function protocolError(what: string, reason: string): ProvError {
@@ -80,13 +135,13 @@ function protocolError(what: string, reason: string): ProvError {
   });
 }
 
-export const parseInitOutcome = (raw: unknown): InitOutcome => parseGuestMessage(raw, initSchema, 'load result');
+export const parseInitOutcome = (raw: unknown): InitOutcome => parseGuestMessage(raw, init, 'load result');
+export const parseDescription = (raw: unknown): ExtensionDescription => parseGuestMessage(raw, description, 'description');
+
 /** Reads `__prov_run`'s reply (framed as RUN_REPLY_RESULT / RUN_REPLY_OUTCOME + JSON). */
 export function parseOperationOutcome(raw: unknown): OperationOutcome {
   if (typeof raw !== 'string') throw protocolError('operation result', 'not a string');
   if (raw.startsWith(RUN_REPLY_RESULT)) return { status: 'ok', resultJson: raw.slice(RUN_REPLY_RESULT.length) };
-  if (raw.startsWith(RUN_REPLY_OUTCOME)) return parseGuestMessage(raw.slice(RUN_REPLY_OUTCOME.length), outcomeSchema, 'operation result');
+  if (raw.startsWith(RUN_REPLY_OUTCOME)) return parseGuestMessage(raw.slice(RUN_REPLY_OUTCOME.length), outcome, 'operation result');
   throw protocolError('operation result', 'unknown framing');
 }
-export const parseDescription = (raw: unknown): ExtensionDescription =>
-  parseGuestMessage(raw, descriptionSchema, 'description');

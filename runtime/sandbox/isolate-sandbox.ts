@@ -13,6 +13,7 @@ import { guestScript } from './guest-scripts.js';
 import { HostBridge } from './host-bridge.js';
 import type { ResolvedLimits } from './limits.js';
 import { describeOutcomeError, limitError } from './outcome-errors.js';
+import { loadInputWording } from './word-input-issue.js';
 import type { OperationResult } from './operation-result.js';
 import { toOperationResult, type CallOptions, type ExtensionSandbox, type JsonOperationResult } from './extension-sandbox.js';
 import { watch, watchAftermath, type Breach, type Watch } from './watchdog.js';
@@ -193,6 +194,7 @@ export class IsolateSandbox implements ExtensionSandbox {
         const denial = scope.denials.find((candidate) => candidate.message === outcome.error.message);
         if (denial !== undefined) throw denial;
       }
+      if (outcome.status === 'invalid-input') await loadInputWording();
       const error = describeOutcomeError(outcome, { operation, identity, stackMapper: this.#options.bundle.stackMapper, limits });
       // A guest that ran out of ArrayBuffer memory is left in an unknown state: start the next call afresh.
       if (error.code === 'LimitExceeded') this.#endIsolate();

@@ -35,7 +35,7 @@ export type ToSandboxHost =
 export type FromSandboxHost =
   | { type: 'reply'; id: number; ok: true; value: ReplyValue }
   | { type: 'reply'; id: number; ok: false; error: ProvErrorJson }
-  | { type: 'log'; entry: LogEntry };
+  | { type: 'logs'; entries: LogEntry[] };
 
 export type ReplyValue =
   | { kind: 'loaded'; description: ExtensionDescription }

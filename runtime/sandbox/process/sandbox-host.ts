@@ -109,8 +109,8 @@ export class SandboxHost {
   }
 
   #receive(message: FromSandboxHost): void {
-    if (message.type === 'log') {
-      this.#log?.write(message.entry);
+    if (message.type === 'logs') {
+      for (const entry of message.entries) this.#log?.write(entry);
       return;
     }
     const pending = this.#pending.get(message.id);
