@@ -4,10 +4,12 @@
  *   npm run bench                          # extensions/hetzner, or the stand-in if it is missing
  *   npm run bench -- --extension <dir>     # another extension with getPlans and validateConfig
  *
- * Every figure is printed beside a baseline sampled in the same run, in
- * interleaved rounds, as a ratio: the machine is shared and noisy, so
- * absolute numbers only mean something next to their baseline. Targets are
- * reported, never enforced.
+ * Every figure is measured on two layers: `Sandbox`, the isolate in a
+ * supervised host process (what prov runs; targets apply to these rows), and
+ * `IsolateSandbox`, the isolate in this process (the layer's floor). Each is
+ * printed beside a baseline sampled in the same run, in interleaved rounds,
+ * as a ratio: the machine is shared and noisy, so absolute numbers only mean
+ * something next to their baseline. Targets are reported, never enforced.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,13 +18,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { version as esbuildVersion } from 'esbuild';
+import { IpcEchoBaseline } from './baselines/ipc-echo.js';
 import { ProcessPerOpBaseline } from './baselines/process-per-op.js';
 import { InHostBaseline } from './baselines/in-host.js';
 import { measureColdLoad } from './cold-load.js';
+import { series } from './harness.js';
 import { measureHostRoundTrip } from './host-roundtrip.js';
 import { NOOP_OPERATION, writeProbeExtension } from './probe-extension.js';
 import { formatMs, formatRatio, summarize, type Summary } from './stats.js';
-import { GET_PLANS, loadSandbox, prepareSubject, VALIDATE_CONFIG, type OperationCall, type Subject } from './subject.js';
+import {
+  disposeSandbox,
+  GET_PLANS,
+  LAYER_NAMES,
+  LAYERS,
+  loadIsolateSandbox,
+  loadProcessSandbox,
+  prepareSubject,
+  reapHosts,
+  VALIDATE_CONFIG,
+  type Layer,
+  type OperationCall,
+  type Subject,
+} from './subject.js';
 import { renderTable } from './table.js';
 import { measureWarmCalls } from './warm-call.js';
 
@@ -51,12 +68,17 @@ try {
   const processPerOp = await ProcessPerOpBaseline.create(subject);
   cleanups.push(() => processPerOp.cleanup());
   await checkBaselinesAgree(subject, processPerOp);
+  const echoes = { advanced: await IpcEchoBaseline.start('advanced'), json: await IpcEchoBaseline.start('json') };
+  cleanups.push(async () => {
+    for (const echo of Object.values(echoes)) await echo.stop();
+  });
 
   const bundleKb = Buffer.byteLength(subject.bundle.code) / 1024;
+  const mapKb = Buffer.byteLength(subject.bundle.sourceMapJson) / 1024;
   const bundleTime = summarize(subject.bundleMs.slice(1));
   console.log(`extension: ${subjectLabel} (${subject.identity.name} ${subject.identity.version})`);
   console.log(
-    `bundle:    ${bundleKb.toFixed(1)} KB; esbuild bundleExtension p50 ${formatMs(bundleTime.p50)}, p95 ${formatMs(bundleTime.p95)} ` +
+    `bundle:    ${bundleKb.toFixed(1)} KB + ${mapKb.toFixed(1)} KB source map; esbuild bundleExtension p50 ${formatMs(bundleTime.p50)}, p95 ${formatMs(bundleTime.p95)} ` +
       `(n=${bundleTime.n}; first run ${formatMs(subject.bundleMs[0]!)} incl. esbuild start) — done once up front, not in any figure below`,
   );
   console.log('');
@@ -67,7 +89,9 @@ try {
   const cold = await measureColdLoad(subject, GET_PLANS, processPerOp, COLD_ROUNDS);
   progress('warm calls');
   const [warmPlans, warmValidate] = await measureWarmCalls(subject, [GET_PLANS, VALIDATE_CONFIG], ROUNDS);
-  const [warmNoop] = await measureWarmCalls(probe, [{ operation: NOOP_OPERATION, input: undefined }], ROUNDS);
+  const ipcAdvanced = series('IPC echo, advanced', () => timeOne(() => echoes.advanced.roundTrip()), { warmup: 300, perRound: 200 });
+  const ipcJson = series('IPC echo, json', () => timeOne(() => echoes.json.roundTrip()), { warmup: 300, perRound: 200 });
+  const [warmNoop] = await measureWarmCalls(probe, [{ operation: NOOP_OPERATION, input: undefined }], ROUNDS, [ipcAdvanced, ipcJson]);
   progress('guest→host round trip');
   const roundTrip = await measureHostRoundTrip(probe, ROUNDS);
   progress('');
@@ -75,72 +99,111 @@ try {
   // ---------------------------------------------------------------- table
 
   const processBase = summarize(cold.processPerOp);
+  const coldPair = (figure: string, samples: Record<Layer, number[]>, p50TargetMs: number): Row[] =>
+    LAYERS.map((layer) => coldRow(figure, layer, summarize(samples[layer]), processBase, p50TargetMs));
+  const warmPair = (figure: string, samples: Record<Layer, number[]>, base: number[], p95TargetUs: number | undefined): Row[] =>
+    LAYERS.map((layer) => warmRow(figure, layer, summarize(samples[layer]), summarize(base), p95TargetUs));
   const rows: Row[] = [
-    coldRow('cold load, uncached: getPlans', summarize(cold.uncached), processBase, 8),
-    coldRow('cold load, warm code cache: getPlans', summarize(cold.cached), processBase, 3),
-    warmRow('warm op call: getPlans', summarize(warmPlans!.prov), summarize(warmPlans!.inHost), 100),
-    warmRow('warm op call: validateConfig', summarize(warmValidate!.prov), summarize(warmValidate!.inHost), 100),
-    warmRow('warm op call: no-op (probe)', summarize(warmNoop!.prov), summarize(warmNoop!.inHost), undefined),
-    warmRow(
-      `guest→host round trip (ctx.log.debug ×${roundTrip.callsPerOperation})`,
-      summarize(roundTrip.prov),
-      summarize(roundTrip.inHost),
-      100,
-    ),
+    ...coldPair('cold load, uncached: getPlans', { process: cold.process.uncached.total, isolate: cold.isolate.uncached.total }, 8),
+    ...coldPair('cold load, warm code cache: getPlans', { process: cold.process.cached.total, isolate: cold.isolate.cached.total }, 3),
+    spawnRow('spawn host → first result, uncached', summarize(cold.process.spawnUncached), processBase),
+    spawnRow('spawn host → first result, warm cache', summarize(cold.process.spawnCached), processBase),
+    ...warmPair('warm op call: getPlans', warmPlans!.prov, warmPlans!.inHost, 100),
+    ...warmPair('warm op call: validateConfig', warmValidate!.prov, warmValidate!.inHost, 100),
+    ...warmPair('warm op call: no-op (probe)', warmNoop!.prov, warmNoop!.inHost, undefined),
+    ...warmPair(`guest→host round trip (ctx.log.debug ×${roundTrip.callsPerOperation})`, roundTrip.prov, roundTrip.inHost, 100),
   ];
   console.log(
     renderTable(
       [
         { title: 'figure', align: 'left' },
+        { title: 'layer', align: 'left' },
         { title: 'n', align: 'right' },
-        { title: 'prov p50', align: 'right' },
-        { title: 'prov p95', align: 'right' },
+        { title: 'p50', align: 'right' },
+        { title: 'p95', align: 'right' },
         { title: 'baseline', align: 'left' },
         { title: 'base p50', align: 'right' },
         { title: 'ratio', align: 'right' },
         { title: 'target', align: 'left' },
         { title: 'met', align: 'left' },
       ],
-      rows.map((row) => [
-        row.figure,
-        String(row.prov.n),
-        formatMs(row.prov.p50),
-        formatMs(row.prov.p95),
-        row.baselineName,
-        formatMs(row.baseline.p50),
-        row.ratio,
-        row.targets.map((target) => target.text).join(', ') || '—',
-        row.targets.map((target) => (target.met ? 'yes' : 'NO')).join(', ') || '—',
-      ]),
+      rows.map((row) => {
+        const floor = row.layer === 'isolate';
+        const wrap = (text: string) => (floor ? `(${text})` : text);
+        return [
+          row.figure,
+          floor ? `${LAYER_NAMES.isolate} (floor)` : LAYER_NAMES.process,
+          String(row.prov.n),
+          formatMs(row.prov.p50),
+          formatMs(row.prov.p95),
+          row.baselineName,
+          formatMs(row.baseline.p50),
+          row.ratio,
+          row.targets.length === 0 ? '—' : wrap(row.targets.map((target) => target.text).join(', ')),
+          row.targets.length === 0 ? '—' : wrap(row.targets.map((target) => (target.met ? 'yes' : 'NO')).join(', ')),
+        ];
+      }),
     ),
   );
-  const unmet = rows.flatMap((row) => row.targets.filter((target) => !target.met).map((target) => `${row.figure} — ${target.text}`));
+  const unmet = rows
+    .filter((row) => row.layer === 'process')
+    .flatMap((row) => row.targets.filter((target) => !target.met).map((target) => `${row.figure} — ${target.text}`));
   console.log('');
-  console.log(unmet.length === 0 ? 'All targets met.' : `Targets not met (${unmet.length}; reported, not enforced):\n${unmet.map((line) => `  - ${line}`).join('\n')}`);
+  console.log(
+    unmet.length === 0
+      ? 'All targets met (Sandbox rows).'
+      : `Targets not met on the Sandbox rows (${unmet.length}; reported, not enforced):\n${unmet.map((line) => `  - ${line}`).join('\n')}`,
+  );
   console.log(`
+layers:
+  Sandbox         what prov runs: the isolate in a supervised sandbox host process (SandboxHost), over Node IPC
+                  (serialization 'advanced'); log entries travel to the sink in this process. Targets apply here.
+  IsolateSandbox  the same isolate in this process (loadExtension isolation 'in-process'): the layer's floor.
+                  Targets in parentheses: the floor against the same target, for reference only.
 baselines, sampled in the same run, interleaved with prov's samples:
   process/op  a new \`node\` per operation (${displayPath(process.execPath)}) evaluating the same bundle with a fake ctx;
               timed from spawn to the result line on stdout (n=${processBase.n}).
   in-host     the same bundle evaluated with new Function in this process, operations called directly with a
               fake ctx (zod validation included); per-call mean of batches of calls.
-ratio: cold-load rows: baseline p50 / prov p50 ("faster" = prov is faster); other rows: prov p50 / baseline p50.
-round trip: per-call = one operation's time / ${roundTrip.callsPerOperation}; the operation's own fixed cost is included.
-cold load = Sandbox.load (new isolate, prelude, bundle) + the first call; uncached: a new MemoryCodeCache per load.`);
+ratio: cold and spawn rows: baseline p50 / p50 ("faster" = prov is faster); other rows: p50 / baseline p50.
+cold load = new isolate → first result: load (new isolate, prelude, bundle) + the first call.
+  Sandbox:        Sandbox.load({host}) into a host process spawned beforehand and answering (spawn not timed);
+                  uncached: a new empty codeCacheDir per load; warm: one shared, primed codeCacheDir (cache files).
+  IsolateSandbox: IsolateSandbox.load; uncached: a new MemoryCodeCache per load; warm: one shared, primed one.
+spawn host → first result: Sandbox.load without a host (SandboxHost.spawn, then load) + the first call — fully cold;
+  no target (the cold-load targets are for a new isolate); beside process/op, the other way to get a fresh process.
+round trip: per-call = one operation's time / ${roundTrip.callsPerOperation}; the operation's own fixed cost is included; debug entries, no-op sink.`);
 
   // ---------------------------------------------------------------- details
 
-  const cachedLoad = summarize(cold.cachedLoadOnly);
-  const cachedTotal = summarize(cold.cached);
-  const bare = summarize(cold.bareIsolate);
-  const uncached = summarize(cold.uncached);
+  const p50 = (samples: number[]) => summarize(samples).p50;
+  const pp = (samples: number[]) => {
+    const s = summarize(samples);
+    return `p50 ${formatMs(s.p50)}, p95 ${formatMs(s.p95)}`;
+  };
+  const hop = (layers: Record<Layer, number[]>) => formatMs(p50(layers.process) - p50(layers.isolate));
+  const isoCold = cold.isolate;
+  const procCold = cold.process;
+  const reap = await reapHosts();
+  const leftRunning = sandboxHostsRunning();
   console.log(`
 details:
-  new ivm.Isolate + createContext (floor of any cold load)  p50 ${formatMs(bare.p50)}, p95 ${formatMs(bare.p95)}
-  warm cache: Sandbox.load p50 ${formatMs(cachedLoad.p50)} + first call ≈ ${formatMs(cachedTotal.p50 - cachedLoad.p50)}; code cache saves ≈ ${formatMs(uncached.p50 - cachedTotal.p50)} per load (p50)
-  code cache: ${cold.cacheBytes.map((bytes) => `${(bytes / 1024).toFixed(1)} KB`).join(' + ')} (prelude + bundle); rejected by V8 on ${cold.cacheRejections} of ${cold.warmLoads} warm loads
+  new ivm.Isolate + createContext (floor of any cold load)  ${pp(cold.bareIsolate)}
+  host process: spawn → answers its first message ${pp(procCold.hostReady)} (n=${procCold.hostReady.length}); esbuild bundle p50 ${formatMs(bundleTime.p50)} (loadExtension overlaps the two)
+  cold, warm cache, load | first call:  Sandbox ${formatMs(p50(procCold.cached.loadOnly))} | ${formatMs(p50(procCold.cached.total) - p50(procCold.cached.loadOnly))};  IsolateSandbox ${formatMs(p50(isoCold.cached.loadOnly))} | ${formatMs(p50(isoCold.cached.total) - p50(isoCold.cached.loadOnly))}
+  cold, uncached, load | first call:    Sandbox ${formatMs(p50(procCold.uncached.loadOnly))} | ${formatMs(p50(procCold.uncached.total) - p50(procCold.uncached.loadOnly))};  IsolateSandbox ${formatMs(p50(isoCold.uncached.loadOnly))} | ${formatMs(p50(isoCold.uncached.total) - p50(isoCold.uncached.loadOnly))}
+  cold, Sandbox − IsolateSandbox (p50): uncached ${hop({ process: procCold.uncached.total, isolate: isoCold.uncached.total })}, warm cache ${hop({ process: procCold.cached.total, isolate: isoCold.cached.total })}
+  cold, warm cache, into one reused host (its JS JIT-warm; not a path prov takes): ${pp(procCold.reusedHostCached)} (n=${procCold.reusedHostCached.length}) — vs a fresh host p50 ${formatMs(p50(procCold.cached.total))}
+  code cache, IsolateSandbox: ${isoCold.cacheBytes.map(kb).join(' + ')} (prelude + bundle); rejected by V8 on ${isoCold.cacheRejections} of ${isoCold.warmLoads} warm loads
+  code cache, Sandbox: ${procCold.cacheFiles.length} files, ${procCold.cacheFiles.map(kb).join(' + ')}; rewritten (rejected) after priming: ${procCold.cacheFilesRewritten} of ${procCold.cacheFiles.length}
+  warm call, IPC hop = Sandbox − IsolateSandbox (p50): getPlans ${hop(warmPlans!.prov)}, validateConfig ${hop(warmValidate!.prov)}, no-op ${hop(warmNoop!.prov)}
+  warm call, raw Node IPC request/reply to an echo child: advanced ${pp(ipcAdvanced.samples)}; json ${pp(ipcJson.samples)}
+  round trip, Sandbox − IsolateSandbox per call (p50): ${hop(roundTrip.prov)}; entries reaching the sink per operation: Sandbox ${roundTrip.entriesPerOperation.process}, IsolateSandbox ${roundTrip.entriesPerOperation.isolate}
   process/op p95 ${formatMs(processBase.p95)}; in-host p95: getPlans ${formatMs(summarize(warmPlans!.inHost).p95)}, validateConfig ${formatMs(summarize(warmValidate!.inHost).p95)}, round trip ${formatMs(summarize(roundTrip.inHost).p95)}
+  sandbox host processes: ${reap.started} started; ${reap.stillAlive} still alive at the end (then ended); running now per ps: ${leftRunning}
   load average at end: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}; whole bench ${formatMs(performance.now() - started)}`);
 } finally {
+  await reapHosts();
   for (const cleanup of cleanups) await cleanup();
 }
 
@@ -153,6 +216,7 @@ interface Target {
 
 interface Row {
   figure: string;
+  layer: Layer;
   prov: Summary;
   baselineName: string;
   baseline: Summary;
@@ -160,25 +224,36 @@ interface Row {
   targets: Target[];
 }
 
-function coldRow(figure: string, prov: Summary, base: Summary, p50TargetMs: number): Row {
+function speedupText(base: Summary, prov: Summary): string {
   const speedup = base.p50 / prov.p50;
+  return speedup >= 1 ? `${formatRatio(speedup)} faster` : `${formatRatio(1 / speedup)} slower`;
+}
+
+function coldRow(figure: string, layer: Layer, prov: Summary, base: Summary, p50TargetMs: number): Row {
   return {
     figure,
+    layer,
     prov,
     baselineName: 'process/op',
     baseline: base,
-    ratio: speedup >= 1 ? `${formatRatio(speedup)} faster` : `${formatRatio(1 / speedup)} slower`,
+    ratio: speedupText(base, prov),
     targets: [
       { text: `p50 ≤ ${p50TargetMs} ms`, met: prov.p50 <= p50TargetMs },
-      { text: 'process/op ≥ 10× slower', met: speedup >= 10 },
+      { text: 'process/op ≥ 10× slower', met: base.p50 / prov.p50 >= 10 },
     ],
   };
 }
 
-function warmRow(figure: string, prov: Summary, base: Summary, p95TargetUs: number | undefined): Row {
+/** Fully cold (a process is spawned): no target; shown beside the process-per-op baseline it replaces. */
+function spawnRow(figure: string, prov: Summary, base: Summary): Row {
+  return { figure, layer: 'process', prov, baselineName: 'process/op', baseline: base, ratio: speedupText(base, prov), targets: [] };
+}
+
+function warmRow(figure: string, layer: Layer, prov: Summary, base: Summary, p95TargetUs: number | undefined): Row {
   const overhead = prov.p50 / base.p50;
   return {
     figure,
+    layer,
     prov,
     baselineName: 'in-host',
     baseline: base,
@@ -187,7 +262,17 @@ function warmRow(figure: string, prov: Summary, base: Summary, p95TargetUs: numb
   };
 }
 
-/** Uses the requested extension if it bundles, loads and answers both operations; otherwise the stand-in. */
+async function timeOne(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** Uses the requested extension if it bundles, loads and answers both operations on both layers; otherwise the stand-in. */
 async function chooseSubject(dir: string, probe: Subject): Promise<Subject> {
   const missing = ['metadata.toml', path.join('src', 'index.ts')].filter((file) => !existsSync(path.join(dir, file)));
   let reason: string;
@@ -196,11 +281,13 @@ async function chooseSubject(dir: string, probe: Subject): Promise<Subject> {
   } else {
     try {
       const subject = await prepareSubject(dir, BUNDLE_RUNS);
-      const sandbox = await loadSandbox(subject);
-      try {
-        for (const call of [GET_PLANS, VALIDATE_CONFIG]) await sandbox.call(call.operation, call.input);
-      } finally {
-        sandbox.dispose();
+      for (const load of [() => loadProcessSandbox(subject), () => loadIsolateSandbox(subject)]) {
+        const sandbox = await load();
+        try {
+          for (const call of [GET_PLANS, VALIDATE_CONFIG]) await sandbox.call(call.operation, call.input);
+        } finally {
+          await disposeSandbox(sandbox);
+        }
       }
       return subject;
     } catch (error) {
@@ -213,22 +300,37 @@ async function chooseSubject(dir: string, probe: Subject): Promise<Subject> {
   return prepareSubject(probe.dir, BUNDLE_RUNS);
 }
 
-/** The three ways of running an operation should produce the same result, or the comparison is of unlike work. */
+/** Every way of running an operation should produce the same result, or the comparison is of unlike work. */
 async function checkBaselinesAgree(subject: Subject, processPerOp: ProcessPerOpBaseline): Promise<void> {
-  const sandbox = await loadSandbox(subject);
+  const sandboxes = { Sandbox: await loadProcessSandbox(subject), IsolateSandbox: await loadIsolateSandbox(subject) };
   const inHost = new InHostBaseline(subject);
   try {
     for (const call of [GET_PLANS, VALIDATE_CONFIG] satisfies OperationCall[]) {
-      const prov = JSON.stringify((await sandbox.call(call.operation, call.input)).result);
-      const direct = JSON.stringify(await inHost.call(call));
-      const child = JSON.stringify((await processPerOp.run(call)).result);
-      if (prov !== direct || prov !== child) {
-        console.log(`WARNING: ${call.operation} gives different results in prov, in-host and process/op; the ratios may compare unlike work:`);
-        for (const [who, json] of [['prov', prov], ['in-host', direct], ['process/op', child]]) console.log(`  ${who}: ${json?.slice(0, 200)}`);
+      const results: [string, string][] = [];
+      for (const [name, sandbox] of Object.entries(sandboxes)) results.push([name, JSON.stringify((await sandbox.call(call.operation, call.input)).result)]);
+      results.push(['in-host', JSON.stringify(await inHost.call(call))]);
+      results.push(['process/op', JSON.stringify((await processPerOp.run(call)).result)]);
+      if (results.some(([, json]) => json !== results[0]![1])) {
+        console.log(`WARNING: ${call.operation} gives different results across Sandbox, IsolateSandbox, in-host and process/op; the ratios may compare unlike work:`);
+        for (const [who, json] of results) console.log(`  ${who}: ${json?.slice(0, 200)}`);
       }
     }
   } finally {
-    sandbox.dispose();
+    for (const sandbox of Object.values(sandboxes)) await disposeSandbox(sandbox);
+  }
+}
+
+/** Sandbox host processes still running as children of this process, per `ps` (Linux/macOS; '?' if ps is unusable). */
+function sandboxHostsRunning(): string {
+  try {
+    const out = execFileSync('ps', ['-A', '-o', 'ppid=,pid=,args='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const ours = out
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([ppid, , ...rest]) => ppid === String(process.pid) && rest.join(' ').includes('sandbox-host-main'));
+    return ours.length === 0 ? '0' : `${ours.length} (pids ${ours.map(([, pid]) => pid).join(', ')})`;
+  } catch {
+    return '?';
   }
 }
 
