@@ -7,6 +7,7 @@ export { bundleExtension, type ExtensionBundle } from './build/bundle-extension.
 export { buildExtension, type BuildResult } from './build/build-extension.js';
 export { loadExtension, type LoadedExtension, type LoadExtensionOptions } from './extension/load-extension.js';
 export { runOperation, describeExtension, toCamelCase } from './run/run-operation.js';
+export { runExtension, type RunExtensionResult } from './run/run-extension.js';
 export { parseInputJson, readConfigFile } from './run/read-input.js';
 export { Sandbox, type SandboxOptions } from './sandbox/sandbox.js';
 export { IsolateSandbox, type SandboxOptions as IsolateSandboxOptions } from './sandbox/isolate-sandbox.js';

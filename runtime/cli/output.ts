@@ -49,4 +49,18 @@ export function printHumanResult(io: CliIo, result: PlainValue): void {
   io.stdout.write(`${escapeLines(text)}\n`);
 }
 
+/** An operation's outcome for humans: the result on stdout, a status line (or the check-mode plan) on stderr. */
+export function printHumanOutcome(io: CliIo, what: string, outcome: SuccessDocument, tookMs: number): void {
+  printHumanResult(io, outcome.result);
+  const name = escapeControl(what);
+  if (outcome.plan === undefined) {
+    io.stderr.write(`✓ ${name}: ${outcome.changed ? 'changed' : 'no change'} (${tookMs} ms)\n`);
+  } else if (outcome.plan.length === 0) {
+    io.stderr.write(`✓ ${name} (check mode): the plan is empty, nothing would change (${tookMs} ms)\n`);
+  } else {
+    const entries = outcome.plan.map((entry) => `  - ${entry.capability} ${escapeControl(entry.target)}: ${escapeControl(entry.summary)}`);
+    io.stderr.write(`✓ ${name} (check mode): ${outcome.plan.length} planned change(s):\n${entries.join('\n')}\n`);
+  }
+}
+
 export { ProvError };

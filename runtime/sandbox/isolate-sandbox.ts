@@ -7,7 +7,8 @@ import type { ExtensionBundle } from '../build/bundle-extension.js';
 import type { PlainValue } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
 import { escapeControl } from '../data/control-characters.js';
-import { codeCacheKey, MemoryCodeCache, type CodeCache } from './code-cache.js';
+import { CachedCompiler } from './cached-compiler.js';
+import { MemoryCodeCache, type CodeCache } from './code-cache.js';
 import { parseDescription, parseInitOutcome, parseOperationOutcome } from './guest-messages.js';
 import { guestScript } from './guest-scripts.js';
 import { HostBridge } from './host-bridge.js';
@@ -56,7 +57,7 @@ interface LiveIsolate {
 export class IsolateSandbox implements ExtensionSandbox {
   readonly #options: SandboxOptions;
   readonly #bridge: HostBridge;
-  readonly #codeCache: CodeCache;
+  readonly #compiler: CachedCompiler;
   #live: LiveIsolate | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #nextCallId = 1;
@@ -76,7 +77,7 @@ export class IsolateSandbox implements ExtensionSandbox {
 
   private constructor(options: SandboxOptions) {
     this.#options = options;
-    this.#codeCache = options.codeCache ?? sharedCodeCache;
+    this.#compiler = new CachedCompiler(options.codeCache ?? sharedCodeCache);
     this.#bridge = new HostBridge({
       capabilities: options.capabilities ?? defaultCapabilities,
       identity: options.identity,
@@ -112,9 +113,9 @@ export class IsolateSandbox implements ExtensionSandbox {
       try {
         if (!live.describeLoaded) {
           const code = guestScript('describe');
-          const { script, refresh } = await this.#compile(live.isolate, code, 'prov:describe.js');
+          const { script, refresh } = await this.#compiler.compile(live.isolate, code, 'prov:describe.js');
           await script.run(live.context);
-          if (refresh) await this.#refreshCodeCache(live.isolate, code, 'prov:describe.js');
+          if (refresh) await this.#compiler.refresh(live.isolate, code, 'prov:describe.js');
           live.describeLoaded = true;
         }
         return parseDescription(await live.describe.apply(undefined, []));
@@ -245,38 +246,6 @@ export class IsolateSandbox implements ExtensionSandbox {
     return this.#live;
   }
 
-  /**
-   * Compiles a script with its V8 code cache when there is one. Returns
-   * whether the cache is missing or was rejected: then, once the script has
-   * run, `#refreshCodeCache` stores a cache that also holds the functions
-   * compiled lazily while it ran (twice the size, but it halves the time the
-   * bundle's top-level code takes on the next load).
-   */
-  async #compile(isolate: ivm.Isolate, code: string, filename: string): Promise<{ script: ivm.Script; refresh: boolean }> {
-    const cached = await this.#codeCache.get(this.#cacheKey(code));
-    if (cached === undefined) return { script: isolate.compileScriptSync(code, { filename }), refresh: true };
-    const data = cached.buffer.slice(cached.byteOffset, cached.byteOffset + cached.byteLength) as ArrayBuffer;
-    const script = isolate.compileScriptSync(code, { filename, cachedData: new ivm.ExternalCopy(data) }) as ivm.Script & {
-      cachedDataRejected?: boolean;
-    };
-    return { script, refresh: script.cachedDataRejected === true };
-  }
-
-  async #refreshCodeCache(isolate: ivm.Isolate, code: string, filename: string): Promise<void> {
-    const script = isolate.compileScriptSync(code, { filename, produceCachedData: true }) as ivm.Script & {
-      cachedData?: ivm.ExternalCopy<ArrayBuffer>;
-    };
-    script.release();
-    if (script.cachedData !== undefined) await this.#codeCache.set(this.#cacheKey(code), new Uint8Array(script.cachedData.copy()));
-  }
-
-  readonly #cacheKeys = new Map<string, string>();
-  #cacheKey(code: string): string {
-    let key = this.#cacheKeys.get(code);
-    if (key === undefined) this.#cacheKeys.set(code, (key = codeCacheKey(code)));
-    return key;
-  }
-
   async #createIsolate(): Promise<LiveIsolate> {
     const { limits, bundle, identity } = this.#options;
     const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
@@ -293,7 +262,7 @@ export class IsolateSandbox implements ExtensionSandbox {
       global.setSync('__prov_done', new ivm.Callback(this.#done, { ignored: true }));
       global.setSync('__prov_boot', JSON.stringify(boot));
       const preludeCode = guestScript('prelude');
-      const prelude = await this.#compile(isolate, preludeCode, 'prov:prelude.js');
+      const prelude = await this.#compiler.compile(isolate, preludeCode, 'prov:prelude.js');
       prelude.script.runSync(context, { timeout: limits.loadTimeoutMs });
 
       // Take the host's handles before any extension code runs, then hide them.
@@ -311,7 +280,7 @@ export class IsolateSandbox implements ExtensionSandbox {
         if (!isolate.isDisposed) settle.applyIgnored(undefined, [seq, ok, payload]);
       });
 
-      const bundleScript = await this.#compile(isolate, bundle.code, bundle.filename);
+      const bundleScript = await this.#compiler.compile(isolate, bundle.code, bundle.filename);
       // No isolated-vm `timeout` here: the watch ends the isolate and says which limit it was.
       await bundleScript.script.run(context);
       const initOutcome = parseInitOutcome(await init.apply(undefined, []));
@@ -327,8 +296,8 @@ export class IsolateSandbox implements ExtensionSandbox {
           { hint: `Use define${capitalize(identity.type)} in src/index.ts, or fix [extension] type in metadata.toml.` },
         );
       }
-      if (prelude.refresh) await this.#refreshCodeCache(isolate, preludeCode, 'prov:prelude.js');
-      if (bundleScript.refresh) await this.#refreshCodeCache(isolate, bundle.code, bundle.filename);
+      if (prelude.refresh) await this.#compiler.refresh(isolate, preludeCode, 'prov:prelude.js');
+      if (bundleScript.refresh) await this.#compiler.refresh(isolate, bundle.code, bundle.filename);
       return { isolate, context, run, abort, describe, description: initOutcome.description, describeLoaded: false };
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose();

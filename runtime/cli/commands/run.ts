@@ -2,16 +2,14 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { PlainValue } from '../../data/plain-data.js';
 import { ProvError } from '../../errors/index.js';
-import { loadExtension } from '../../extension/load-extension.js';
 import { parseInputJson, readConfigFile } from '../../run/read-input.js';
-import { runOperation } from '../../run/run-operation.js';
+import { runExtension } from '../../run/run-extension.js';
 import { toKebabCase } from '../../sandbox/outcome-errors.js';
 import { codeCacheDir } from '../../state/prov-home.js';
 import type { CommandContext } from '../command-context.js';
-import { printHumanResult, printJsonSuccess } from '../output.js';
+import { printHumanOutcome, printJsonSuccess } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { StderrLogSink } from '../stderr-log-sink.js';
-import { escapeControl } from '../../data/control-characters.js';
 
 const optionsSchema = z.object({
   input: z.string().optional(),
@@ -44,36 +42,23 @@ export function runCommand(cli: CommandContext): Command {
       else if (options.config !== undefined) input = await readConfigFile(options.config);
 
       const started = performance.now();
-      const extension = await loadExtension(dir, {
-        log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
-        codeCacheDir: codeCacheDir(cli.env),
-      });
       const cancel = new AbortController();
       const onSigint = () => cancel.abort();
       process.once('SIGINT', onSigint);
       try {
-        const outcome = await runOperation(extension, operation, input, { check: options.check, signal: cancel.signal });
+        const outcome = await runExtension(dir, operation, input, {
+          log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
+          codeCacheDir: codeCacheDir(cli.env),
+          check: options.check,
+          signal: cancel.signal,
+        });
         if (options.json) {
-          printJsonSuccess(cli.io, outcome);
+          printJsonSuccess(cli.io, { result: outcome.result, changed: outcome.changed, ...(outcome.plan === undefined ? {} : { plan: outcome.plan }) });
           return;
         }
-        printHumanResult(cli.io, outcome.result);
-        const took = Math.round(performance.now() - started);
-        const name = `${escapeControl(extension.identity.name)} ${escapeControl(toKebabCase(operation))}`;
-        if (outcome.plan !== undefined) {
-          cli.io.stderr.write(
-            outcome.plan.length === 0
-              ? `✓ ${name} (check mode): the plan is empty, nothing would change (${took} ms)\n`
-              : `✓ ${name} (check mode): ${outcome.plan.length} planned change(s):\n${outcome.plan
-                  .map((entry) => `  - ${entry.capability} ${escapeControl(entry.target)}: ${escapeControl(entry.summary)}`)
-                  .join('\n')}\n`,
-          );
-        } else {
-          cli.io.stderr.write(`✓ ${name}: ${outcome.changed ? 'changed' : 'no change'} (${took} ms)\n`);
-        }
+        printHumanOutcome(cli.io, `${outcome.identity.name} ${toKebabCase(operation)}`, outcome, Math.round(performance.now() - started));
       } finally {
         process.removeListener('SIGINT', onSigint);
-        extension.sandbox.dispose();
       }
     });
 }
