@@ -18,7 +18,7 @@ export async function buildExtension(extensionDir: string): Promise<BuildResult>
   const { manifest } = await readManifest(dir);
   const bundle = await bundleExtension(dir, manifest.extension.name);
   const sourceMap = `${bundle.outfile}.map`;
-  await writeFileAtomic(bundle.outfile, bundle.code);
+  await writeFileAtomic(bundle.outfile, `${bundle.code}//# sourceMappingURL=${path.basename(sourceMap)}\n`);
   await writeFileAtomic(sourceMap, bundle.sourceMapJson);
   return {
     name: manifest.extension.name,
