@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ProvError } from '../errors/index.js';
+import { confinePlugin } from './confine-plugin.js';
 import { buildMessageDetails, formatBuildMessage } from './format-build-messages.js';
 import { sdkResolvePlugin } from './sdk-resolve-plugin.js';
 import { StackMapper } from './stack-mapper.js';
@@ -67,7 +68,7 @@ export async function bundleExtension(extensionDir: string, name: string): Promi
       minifyWhitespace: true,
       legalComments: 'none',
       logLevel: 'silent',
-      plugins: [sdkResolvePlugin(), templatesPlugin(dir)],
+      plugins: [sdkResolvePlugin(), confinePlugin(dir), templatesPlugin(dir)],
     });
   } catch (error) {
     const failure = error as esbuild.BuildFailure;

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTempExtension, providerSource } from '../helpers/temp-extension.js';
-import { runProv } from '../helpers/run-cli.js';
+import { REPO_ROOT, runProv } from '../helpers/run-cli.js';
 
 describe('prov build', () => {
   it('bundles an extension outside the repository, without node_modules, to dist/ with a source map', async () => {
@@ -69,5 +69,37 @@ describe('prov build', () => {
     } finally {
       await ext.cleanup();
     }
+  });
+
+  it('reads no file outside the extension: absolute paths, ../ and symlinks are refused', async () => {
+    const ext = await createTempExtension({
+      source: providerSource(
+        { getPlans: 'async getPlans() { return [passwd, viaLink, viaParent]; }' },
+        `import passwd from '/etc/passwd' with { type: 'text' };
+import viaLink from '../templates/innocent.txt';
+import viaParent from '../../operator-secret.txt';`,
+      ),
+      files: { 'templates/README': 'templates of this extension\n' },
+    });
+    try {
+      const secret = path.join(ext.dir, '..', 'operator-secret.txt');
+      await writeFile(secret, 'the operator\'s secret\n');
+      await symlink(secret, path.join(ext.dir, 'templates', 'innocent.txt'));
+      const run = await runProv(['build', ext.dir, '--json']);
+      expect(run.code).toBe(3);
+      expect(run.json.error.code).toBe('BuildFailed');
+      const texts = run.json.error.details.errors.map((error: { text: string }) => error.text);
+      expect(texts).toContain('"/etc/passwd" is outside the extension: a build reads only the extension\'s own files and its node_modules');
+      expect(texts.some((text: string) => text.includes('operator-secret.txt" is outside the extension'))).toBe(true);
+      expect(run.stdout).not.toContain('root:x:0:0');
+      expect(run.stdout).not.toContain("the operator's secret");
+    } finally {
+      await ext.cleanup();
+    }
+  });
+
+  it('bundles npm packages hoisted to a node_modules above the extension (a workspace install)', async () => {
+    const run = await runProv(['build', path.join(REPO_ROOT, 'extensions', 'hetzner'), '--json']);
+    expect(run.code).toBe(0);
   });
 });
