@@ -2,6 +2,7 @@ import type { ExtensionDescription } from '../../host-api/guest-protocol.js';
 import type { ExtensionIdentity, Target } from '../../host-api/sdk/context.js';
 import { parsePlainJson, type PlainValue } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
+import { escapeControl } from '../data/control-characters.js';
 import type { OperationResult, PlanEntry } from './operation-result.js';
 
 export interface CallOptions {
@@ -43,7 +44,7 @@ export function toOperationResult(operation: string, raw: JsonOperationResult): 
   try {
     result = parsePlainJson(raw.resultJson);
   } catch (error) {
-    throw new ProvError('OperationFailed', `${operation} returned something that is not JSON data (${(error as Error).message})`);
+    throw new ProvError('OperationFailed', `${operation} returned something that is not JSON data (${escapeControl((error as Error).message)})`);
   }
   return { result, changed: raw.changed, ...(raw.plan === undefined ? {} : { plan: raw.plan }) };
 }

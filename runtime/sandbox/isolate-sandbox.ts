@@ -13,7 +13,7 @@ import { parseDescription, parseInitOutcome, parseOperationOutcome } from './gue
 import { guestScript } from './guest-scripts.js';
 import { HostBridge } from './host-bridge.js';
 import type { ResolvedLimits } from './limits.js';
-import { describeOutcomeError, limitError } from './outcome-errors.js';
+import { describeOutcomeError, limitError, toKebabCase, unknownOperationError } from './outcome-errors.js';
 import { loadInputWording } from './word-input-issue.js';
 import type { OperationResult } from './operation-result.js';
 import { toOperationResult, type CallOptions, type ExtensionSandbox, type JsonOperationResult } from './extension-sandbox.js';
@@ -121,7 +121,7 @@ export class IsolateSandbox implements ExtensionSandbox {
         return parseDescription(await live.describe.apply(undefined, []));
       } catch (error) {
         if (error instanceof ProvError) throw error;
-        if (watchdog.breach !== undefined || live.isolate.isDisposed) throw this.#failure(error, watchdog.breach, 'describe');
+        if (watchdog.breach !== undefined || live.isolate.isDisposed) throw this.#failure(error, watchdog.breach, 'describe', live.isolate);
         // The isolate is fine: extension code broke the description (e.g. by replacing prov's helper).
         throw new ProvError('OperationFailed', `${this.#options.identity.name} could not be described: ${escapeControl(String((error as Error).message ?? error))}`, {
           hint: 'Extension code interfered with prov\'s schema description (globals named __prov_*).',
@@ -160,6 +160,9 @@ export class IsolateSandbox implements ExtensionSandbox {
     this.#aftermath?.stop();
     const live = await this.#ensureLive();
     const { limits, identity } = this.#options;
+    if (options.signal?.aborted) throw new ProvError('Cancelled', `${operation} was cancelled before it started`);
+    const declared = live.description.operations.map((op) => op.name);
+    if (!declared.includes(operation)) throw unknownOperationError(identity, operation, declared);
     const callId = this.#nextCallId++;
     const deadline = Date.now() + limits.timeoutMs;
     const check = options.check ?? false;
@@ -189,21 +192,33 @@ export class IsolateSandbox implements ExtensionSandbox {
       const raw = await reply;
       if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
       const outcome = parseOperationOutcome(raw);
-      if (outcome.status === 'ok') return { resultJson: outcome.resultJson, changed: false, ...(check ? { plan: [] } : {}) };
+      if (outcome.status === 'ok') {
+        // The prelude checks this too, but the prelude shares its realm with the extension.
+        if (outcome.resultJson.length > limits.maxPayloadChars) {
+          throw new ProvError('OperationFailed', `${identity.name} ${toKebabCase(operation)}: the result is larger than ${limits.maxPayloadChars} characters`);
+        }
+        return { resultJson: outcome.resultJson, changed: false, ...(check ? { plan: [] } : {}) };
+      }
       // A denial the host really gave, left uncaught, keeps its exit code 4; a code the extension made up does not.
       if (outcome.status === 'thrown' && outcome.error.code === 'PermissionDenied') {
         const denial = scope.denials.find((candidate) => candidate.message === outcome.error.message);
         if (denial !== undefined) throw denial;
       }
       if (outcome.status === 'invalid-input') await loadInputWording();
-      const error = describeOutcomeError(outcome, { operation, identity, stackMapper: this.#options.bundle.stackMapper, limits });
+      const error = describeOutcomeError(outcome, {
+        operation,
+        identity,
+        stackMapper: this.#options.bundle.stackMapper,
+        limits,
+        nearMemoryLimit: outcome.status === 'thrown' && nearMemoryLimit(live.isolate, limits),
+      });
       // A guest that ran out of ArrayBuffer memory is left in an unknown state: start the next call afresh.
       if (error.code === 'LimitExceeded') this.#endIsolate();
       throw error;
     } catch (error) {
       if (error instanceof ProvError) throw error;
       if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
-      throw this.#failure(error, watchdog.breach, operation);
+      throw this.#failure(error, watchdog.breach, operation, live.isolate);
     } finally {
       watchdog.stop();
       clearTimeout(graceTimer);
@@ -215,9 +230,10 @@ export class IsolateSandbox implements ExtensionSandbox {
   }
 
   /** Turns an isolate failure into LimitExceeded (with the limit that was hit) or SandboxFailure. */
-  #failure(error: unknown, breach: Breach | undefined, operation: string): ProvError {
+  #failure(error: unknown, breach: Breach | undefined, operation: string, isolate: ivm.Isolate): ProvError {
     const message = error instanceof Error ? error.message : String(error);
-    const memory = /memory limit/i.test(message);
+    // Nothing but isolated-vm's memory limit disposes an isolate that prov did not end itself.
+    const memory = breach === undefined && isolate.isDisposed;
     this.#endIsolate();
     if (breach !== undefined) return limitError(breach, operation, this.#options.identity, this.#options.limits);
     if (memory) {
@@ -300,11 +316,13 @@ export class IsolateSandbox implements ExtensionSandbox {
       if (bundleScript.refresh) await this.#compiler.refresh(isolate, bundle.code, bundle.filename);
       return { isolate, context, run, abort, describe, description: initOutcome.description, describeLoaded: false };
     } catch (error) {
+      // Nothing but isolated-vm's memory limit disposes an isolate that the watch did not end.
+      const outOfMemory = watchdog.breach === undefined && isolate.isDisposed;
       if (!isolate.isDisposed) isolate.dispose();
       if (error instanceof ProvError) throw error;
       if (watchdog.breach !== undefined) throw limitError(watchdog.breach, 'loading', identity, limits);
       const message = error instanceof Error ? error.message : String(error);
-      if (/memory limit/i.test(message)) throw limitError({ kind: 'memory', limitMs: 0 }, 'loading', identity, limits);
+      if (outOfMemory) throw limitError({ kind: 'memory', limitMs: 0 }, 'loading', identity, limits);
       const stack = error instanceof Error && error.stack ? bundle.stackMapper.mapStack(error.stack) : message;
       throw new ProvError('InvalidExtension', `${identity.name} failed while loading: ${escapeControl(message)}`, {
         hint: 'The top-level code of the bundle threw; the mapped stack is in details.',
@@ -315,6 +333,13 @@ export class IsolateSandbox implements ExtensionSandbox {
       scope.close();
     }
   }
+}
+
+/** Host-side evidence for an ArrayBuffer allocation failure: the isolate uses at least half its limit. */
+function nearMemoryLimit(isolate: ivm.Isolate, limits: ResolvedLimits): boolean {
+  if (isolate.isDisposed) return true;
+  const heap = isolate.getHeapStatisticsSync();
+  return heap.used_heap_size + heap.externally_allocated_size >= (limits.memoryMb * 1024 * 1024) / 2;
 }
 
 function capitalize(text: string): string {

@@ -58,6 +58,7 @@ const mapGet = Map.prototype.get;
 const mapSet = Map.prototype.set;
 const mapDelete = Map.prototype.delete;
 const apply = Reflect.apply;
+const promiseThen = Promise.prototype.then;
 
 interface Pending {
   callId: number;
@@ -389,5 +390,6 @@ g['__prov_run'] = (requestJson: string): void => {
     }
     done(request.callId, text);
   };
-  runOperation(request).then(reply, (error: unknown) => reply({ status: 'thrown', error: describeThrown(error) }));
+  // The captured `then`: a replaced Promise.prototype.then must not be handed `reply`.
+  apply(promiseThen, runOperation(request), [reply, (error: unknown) => reply({ status: 'thrown', error: describeThrown(error) })]);
 };

@@ -108,7 +108,7 @@ describe('prov run errors', () => {
     const run = await runProv(['run', ext.dir, 'list-servers', '--json']);
     expect(run.code).toBe(5);
     expect(run.json.error).toMatchObject({ code: 'LimitExceeded', details: { limit: 'cpu', limit_ms: 300 } });
-    expect(run.json.error.message).toBe('test-ext exceeded its CPU limit of 300 ms in listServers; its isolate was ended');
+    expect(run.json.error.message).toBe('test-ext exceeded its CPU limit of 300 ms in list-servers; its isolate was ended');
   });
 
   it('ends a guest awaiting forever at its wall-clock deadline', async () => {

@@ -162,7 +162,7 @@ function memoryLimitExceeded(name = 'test-ext', memoryMb = 32) {
   return {
     provError: true,
     code: 'LimitExceeded',
-    message: `${name} exceeded its memory limit of ${memoryMb} MB in listServers; its isolate was ended`,
+    message: `${name} exceeded its memory limit of ${memoryMb} MB in list-servers; its isolate was ended`,
     details: { limit: 'memory', memory_mb: memoryMb },
   };
 }
@@ -201,16 +201,8 @@ const limitBombs: BombCase[] = [
     bomb: `const kept: ArrayBuffer[] = []; for (;;) kept.push(new ArrayBuffer(4 * 1024 * 1024));`,
   },
   {
-    name: 'one new ArrayBuffer(8 GiB) (RangeError not caught by the guest)',
-    bomb: `return new ArrayBuffer(8 * 1024 * 1024 * 1024).byteLength;`,
-  },
-  {
     name: 'typed arrays allocated and filled in a loop',
     bomb: `const kept: Float64Array[] = []; for (;;) kept.push(new Float64Array(1024 * 1024).fill(1.5));`,
-  },
-  {
-    name: 'one huge typed array (new Uint8Array(2 ** 32))',
-    bomb: `return new Uint8Array(2 ** 32).length;`,
   },
 ];
 
@@ -242,8 +234,25 @@ describe('memory bombs under [limits] memory_mb = 32', () => {
       expect(report.bomb.ok).toBe(false);
       expect(report.bomb.error).toMatchObject({ provError: true, code: 'OperationFailed' });
       expect(report.bomb.error?.message).toMatch(/^test-ext list-servers failed: RangeError: Invalid string length/);
-      expect(report.bomb.ms).toBeLessThan(2_000);
       expect(report.next).toMatchObject({ ok: true });
+    });
+  }
+
+  // One allocation bigger than the whole limit is refused before anything is used: the isolate has not
+  // run out of memory and is kept. prov cannot tell this RangeError from one the extension throws
+  // itself, so it is the extension's failure (exit 1), not a limit breach (exit 5).
+  for (const { name, bomb } of [
+    { name: 'one new ArrayBuffer(8 GiB)', bomb: `return new ArrayBuffer(8 * 1024 * 1024 * 1024).byteLength;` },
+    { name: 'one huge typed array (new Uint8Array(2 ** 32))', bomb: `return new Uint8Array(2 ** 32).length;` },
+  ]) {
+    it(`${name}: refused inside the guest, OperationFailed, the isolate kept, host alive`, async () => {
+      const dir = await bombExtension(bomb);
+      const run = await runOrchestrator(['single', dir]);
+      expect(survival(run), `the orchestrating process died; its stderr:\n${run.stderr.slice(-1500)}`).toEqual(SURVIVED);
+      const report = run.report as { bomb: Attempt; next: Attempt };
+      expect(report.bomb.error).toMatchObject({ provError: true, code: 'OperationFailed' });
+      expect(report.bomb.error?.message).toMatch(/^test-ext list-servers failed: RangeError: /);
+      expect(report.next).toMatchObject({ ok: true, result: 'old isolate' });
     });
   }
 
@@ -310,6 +319,5 @@ describe('memory bombs under [limits] memory_mb = 32', () => {
         extension.sandbox.dispose();
       }
     }
-    expect(process.memoryUsage().rss).toBeGreaterThan(0); // still here to answer
   });
 });

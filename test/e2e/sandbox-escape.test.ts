@@ -708,7 +708,7 @@ describe('sandbox escapes', () => {
       // Either the operation is held to its time limit, or it returns — but then the loop must not outlive it.
       if (!first.ok) {
         expect(first.error.code).toBe('LimitExceeded');
-        expect(first.error.message).toBe('test-ext exceeded its time limit of 1000 ms in listServers; its isolate was ended');
+        expect(first.error.message).toBe('test-ext exceeded its time limit of 1000 ms in list-servers; its isolate was ended');
       }
       await delay(1_500); // past the operation's 1000 ms limit, so a watchdog that allows a grace period has fired
       const before = process.cpuUsage();
