@@ -3,6 +3,13 @@ import type { Capability, HostCallHandler, LogLevel } from '../capability.js';
 
 /** Longest log message kept; the rest is cut with a marker. */
 export const MAX_LOG_MESSAGE_CHARS = 64 * 1024;
+/** Largest structured fields kept, as JSON; larger ones are replaced by a note. */
+export const MAX_LOG_FIELDS_CHARS = 16 * 1024;
+/** Log output one operation may produce; past it, lines are dropped with one warning. */
+export const MAX_LOG_CHARS_PER_OPERATION = 1024 * 1024;
+
+/** Characters logged so far, per operation (its HostCallContext). */
+const logged = new WeakMap<object, number>();
 
 function formatMessage(value: PlainValue | undefined): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
@@ -11,15 +18,23 @@ function formatMessage(value: PlainValue | undefined): string {
 
 function logAt(level: LogLevel): HostCallHandler {
   return async ([message, fields], call) => {
-    const entryFields =
-      typeof fields === 'object' && fields !== null && !Array.isArray(fields) ? { fields } : {};
-    call.log.write({
-      level,
-      message: formatMessage(message),
-      ...entryFields,
-      extension: call.extension.name,
-      ...(call.operation === undefined ? {} : { operation: call.operation }),
-    });
+    const text = formatMessage(message);
+    let entryFields: { fields?: Record<string, PlainValue> } = {};
+    if (typeof fields === 'object' && fields !== null && !Array.isArray(fields)) {
+      const size = JSON.stringify(fields).length;
+      entryFields = { fields: size > MAX_LOG_FIELDS_CHARS ? { cut: `fields of ${size} characters (at most ${MAX_LOG_FIELDS_CHARS})` } : fields };
+    }
+    const before = logged.get(call) ?? 0;
+    const after = before + text.length + (entryFields.fields === undefined ? 0 : JSON.stringify(entryFields.fields).length);
+    logged.set(call, after);
+    const origin = { extension: call.extension.name, ...(call.operation === undefined ? {} : { operation: call.operation }) };
+    if (after > MAX_LOG_CHARS_PER_OPERATION) {
+      if (before <= MAX_LOG_CHARS_PER_OPERATION) {
+        call.log.write({ level: 'warn', message: `log output cut: more than ${MAX_LOG_CHARS_PER_OPERATION} characters in one operation`, ...origin });
+      }
+      return;
+    }
+    call.log.write({ level, message: text, ...entryFields, ...origin });
   };
 }
 

@@ -51,10 +51,14 @@ export type InternalErrorCode = keyof typeof INTERNAL_ERROR_CODES;
 export type ErrorCode = UserErrorCode | InternalErrorCode;
 
 export function exitCodeFor(code: ErrorCode): number {
-  if (code in USER_ERROR_CODES) return USER_ERROR_CODES[code as UserErrorCode];
+  if (Object.hasOwn(USER_ERROR_CODES, code)) return USER_ERROR_CODES[code as UserErrorCode];
   return INTERNAL_ERROR_CODES[code as InternalErrorCode];
 }
 
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(USER_ERROR_CODES, code) || Object.hasOwn(INTERNAL_ERROR_CODES, code);
+}
+
 export function isUserErrorCode(code: ErrorCode): code is UserErrorCode {
-  return code in USER_ERROR_CODES;
+  return Object.hasOwn(USER_ERROR_CODES, code);
 }

@@ -22,7 +22,15 @@ interface OpenScope {
   abort(reason: ProvError): void;
   closed: boolean;
   denials: ProvError[];
+  /** Host calls of this operation still running, and the size of their arguments. */
+  inFlight: number;
+  inFlightChars: number;
 }
+
+/** At most this many host calls of one operation run at once… */
+export const MAX_CALLS_IN_FLIGHT = 256;
+/** …and their arguments add up to at most this many characters (the guest's heap limit does not cover the host's copies). */
+export const MAX_CHARS_IN_FLIGHT = 32 * 1024 * 1024;
 
 export interface HostBridgeOptions {
   capabilities: Readonly<Record<string, Capability>>;
@@ -50,6 +58,9 @@ export class HostBridge {
   constructor(options: HostBridgeOptions) {
     this.#options = options;
     for (const capability of Object.values(options.capabilities)) {
+      // Deny by default: a gated capability is offered only through a grant check, which this bridge
+      // does not have yet; until it does, such a capability is simply not there.
+      if (!capability.alwaysGranted) continue;
       for (const [name, handler] of Object.entries(capability.calls)) this.#handlers.set(name, handler);
     }
   }
@@ -86,7 +97,7 @@ export class HostBridge {
       },
       log: this.#options.log,
     };
-    const scope: OpenScope = { context, abort, closed: false, denials: [] };
+    const scope: OpenScope = { context, abort, closed: false, denials: [], inFlight: 0, inFlightChars: 0 };
     this.#scopes.set(callId, scope);
     return {
       context,
@@ -119,9 +130,15 @@ export class HostBridge {
 
   async #run(scope: OpenScope, seq: number, name: string, argsJson: unknown): Promise<void> {
     const { context } = scope;
+    const chars = typeof argsJson === 'string' ? argsJson.length : 0;
     let ok = true;
     let payload = '';
+    scope.inFlight += 1;
+    scope.inFlightChars += chars;
     try {
+      if (scope.inFlight > MAX_CALLS_IN_FLIGHT || scope.inFlightChars > MAX_CHARS_IN_FLIGHT) {
+        throw new ProvError('LimitExceeded', `ctx.${name}: too many host calls in flight (at most ${MAX_CALLS_IN_FLIGHT}, ${MAX_CHARS_IN_FLIGHT} characters of arguments); await them`);
+      }
       const handler = this.#handlers.get(name);
       if (handler === undefined) throw new ProvError('PermissionDenied', `ctx.${name} is not a host call prov offers`);
       const args = this.#parseArgs(name, argsJson);
@@ -132,6 +149,9 @@ export class HostBridge {
       const known = error instanceof ProvError ? error : new ProvError('Internal', `ctx.${name} failed inside prov`);
       if (known.code === 'PermissionDenied') scope.denials.push(known);
       payload = JSON.stringify({ code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) });
+    } finally {
+      scope.inFlight -= 1;
+      scope.inFlightChars -= chars;
     }
     if (scope.closed) return; // the operation is over: nobody is waiting
     this.#settle?.(seq, ok, payload);

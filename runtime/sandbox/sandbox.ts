@@ -41,8 +41,12 @@ export class Sandbox implements ExtensionSandbox {
   readonly #options: SandboxOptions;
   readonly #load: LoadRequest;
   #host: SandboxHost | undefined;
+  /** The current host once its load answered; shared by every caller while it loads. */
+  #ready: Promise<SandboxHost> | undefined;
   #description: ExtensionDescription | undefined;
   #disposed = false;
+  /** Requests go one at a time, as the host runs them: a deadline then counts only the request's own time. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(options: SandboxOptions) {
     this.#options = options;
@@ -80,16 +84,31 @@ export class Sandbox implements ExtensionSandbox {
     return this.#host;
   }
 
-  async describe(): Promise<ExtensionDescription> {
-    const host = await this.#ensureHost();
-    const reply = await this.#withBackstop(host, host.request({ type: 'describe' }).reply, this.#options.limits.loadTimeoutMs);
-    if (reply.kind !== 'described') throw unexpected(reply);
-    return reply.description;
+  describe(): Promise<ExtensionDescription> {
+    return this.#serialized(async () => {
+      const host = await this.#ensureHost();
+      const reply = await this.#withBackstop(host, host.request({ type: 'describe' }).reply, this.#options.limits.loadTimeoutMs);
+      if (reply.kind !== 'described') throw unexpected(reply);
+      return reply.description;
+    });
   }
 
-  async call(operation: string, input: PlainValue | undefined, options: CallOptions = {}): Promise<OperationResult> {
-    if (options.signal?.aborted) throw new ProvError('Cancelled', `${operation} was cancelled before it started`);
+  call(operation: string, input: PlainValue | undefined, options: CallOptions = {}): Promise<OperationResult> {
+    return this.#serialized(() => this.#call(operation, input, options));
+  }
+
+  #serialized<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(task, task);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #call(operation: string, input: PlainValue | undefined, options: CallOptions): Promise<OperationResult> {
+    const cancelled = () => new ProvError('Cancelled', `${operation} was cancelled before it started`);
+    if (options.signal?.aborted) throw cancelled();
     const host = await this.#ensureHost();
+    // A cancel that came while a new host was loading still counts.
+    if (options.signal?.aborted) throw cancelled();
     const { id, reply } = host.request({
       type: 'call',
       operation,
@@ -122,24 +141,31 @@ export class Sandbox implements ExtensionSandbox {
     this.#disposed = true;
     this.#host?.kill();
     this.#host = undefined;
+    this.#ready = undefined;
   }
 
-  async #ensureHost(prestarted?: SandboxHost): Promise<SandboxHost> {
-    if (this.#disposed) throw new ProvError('SandboxFailure', `The sandbox of ${this.identity.name} was disposed`);
-    if (this.#host?.alive) return this.#host;
+  /** The host to send to: the current one, or a new one (spawned or pre-started) once it has loaded the extension. */
+  #ensureHost(prestarted?: SandboxHost): Promise<SandboxHost> {
+    if (this.#disposed) return Promise.reject(new ProvError('SandboxFailure', `The sandbox of ${this.identity.name} was disposed`));
+    if (this.#ready !== undefined && this.#host?.alive) return this.#ready;
     const host = prestarted?.alive ? prestarted : SandboxHost.spawn();
     host.log = this.#options.log;
     this.#host = host;
-    try {
+    const ready = (async () => {
       const reply = await this.#withBackstop(host, host.request({ type: 'load', load: this.#load }).reply, this.#options.limits.loadTimeoutMs);
       if (reply.kind !== 'loaded') throw unexpected(reply);
       this.#description = reply.description;
       return host;
-    } catch (error) {
+    })();
+    this.#ready = ready;
+    ready.catch(() => {
       host.kill();
-      if (this.#host === host) this.#host = undefined;
-      throw error;
-    }
+      if (this.#host === host) {
+        this.#host = undefined;
+        this.#ready = undefined;
+      }
+    });
+    return ready;
   }
 
   /** Kills a host that overstays `limitMs` by more than HOST_GRACE_MS: it stopped enforcing its own limits. */

@@ -9,7 +9,8 @@ import type { ResolvedLimits } from '../limits.js';
  * The messages between prov and a sandbox host process (a child that runs one
  * extension's isolate). Sent over Node's IPC channel with the "advanced"
  * (structured clone) serialization. Both sides are prov's own code, but the
- * child runs untrusted code beside it, so the parent still checks replies.
+ * child runs untrusted code beside it, so the parent checks each message's
+ * shape and error code (SandboxHost#check) before it believes it.
  */
 
 /** What the child needs to load an extension. */

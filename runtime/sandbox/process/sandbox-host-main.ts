@@ -14,7 +14,9 @@ import type { FromSandboxHost, LoadRequest, ToSandboxHost } from './host-message
 /** Log lines are sent in batches (one IPC message costs ~40 µs here); at most LOG_FLUSH_MS late. */
 const LOG_FLUSH_MS = 10;
 const LOG_BATCH_MAX = 256;
+const LOG_BATCH_MAX_CHARS = 256 * 1024;
 let logBatch: LogEntry[] = [];
+let logBatchChars = 0;
 let logTimer: NodeJS.Timeout | undefined;
 
 function flushLogs(): void {
@@ -23,12 +25,14 @@ function flushLogs(): void {
   if (logBatch.length === 0) return;
   process.send?.({ type: 'logs', entries: logBatch } satisfies FromSandboxHost);
   logBatch = [];
+  logBatchChars = 0;
 }
 
 const log: LogSink = {
   write(entry) {
     logBatch.push(entry);
-    if (logBatch.length >= LOG_BATCH_MAX) flushLogs();
+    logBatchChars += entry.message.length;
+    if (logBatch.length >= LOG_BATCH_MAX || logBatchChars >= LOG_BATCH_MAX_CHARS) flushLogs();
     else logTimer ??= setTimeout(flushLogs, LOG_FLUSH_MS);
   },
 };

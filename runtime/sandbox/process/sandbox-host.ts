@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { LogSink } from '../../../host-api/capability.js';
-import { ProvError, type ProvErrorJson } from '../../errors/index.js';
+import type { LogEntry, LogSink } from '../../../host-api/capability.js';
+import { isErrorCode, ProvError, type ProvErrorJson } from '../../errors/index.js';
 import { packageRoot } from '../../package-root.js';
 import type { FromSandboxHost, ReplyValue, ToSandboxHost } from './host-messages.js';
 
@@ -48,7 +48,11 @@ export class SandboxHost {
     child.stderr?.on('data', (chunk: string) => {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
-    child.on('message', (message: FromSandboxHost) => this.#receive(message));
+    child.on('message', (message: unknown) => {
+      const checked = this.#check(message);
+      if (checked === undefined) this.kill(new ProvError('SandboxFailure', 'The sandbox process sent a malformed message'));
+      else this.#receive(checked);
+    });
     child.on('exit', (code, signal) => this.#died(code, signal));
     child.on('error', () => this.#died(null, null));
     this.#idle();
@@ -61,7 +65,8 @@ export class SandboxHost {
       execArgv: ['--no-node-snapshot'],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, NODE_OPTIONS: '' },
+      // The host runs untrusted code: it gets no environment (secrets live there), only what Node needs.
+      env: { PATH: process.env['PATH'] ?? '' },
     });
     return new SandboxHost(child);
   }
@@ -110,7 +115,7 @@ export class SandboxHost {
 
   #receive(message: FromSandboxHost): void {
     if (message.type === 'logs') {
-      for (const entry of message.entries) this.#log?.write(entry);
+      for (const entry of message.entries) if (isLogEntry(entry)) this.#log?.write(entry);
       return;
     }
     const pending = this.#pending.get(message.id);
@@ -121,9 +126,22 @@ export class SandboxHost {
     else pending.reject(fromJson(message.error));
   }
 
+  /** The host process shares its fate with untrusted code: its messages are checked like the guest's. */
+  #check(message: unknown): FromSandboxHost | undefined {
+    if (typeof message !== 'object' || message === null) return undefined;
+    const candidate = message as Record<string, unknown>;
+    if (candidate['type'] === 'logs') return Array.isArray(candidate['entries']) ? (message as FromSandboxHost) : undefined;
+    if (candidate['type'] !== 'reply' || typeof candidate['id'] !== 'number') return undefined;
+    if (candidate['ok'] === true) return typeof candidate['value'] === 'object' && candidate['value'] !== null ? (message as FromSandboxHost) : undefined;
+    const error = candidate['error'] as Record<string, unknown> | undefined;
+    const known = typeof error?.['code'] === 'string' && isErrorCode(error['code']) && typeof error['message'] === 'string';
+    return known ? (message as FromSandboxHost) : undefined;
+  }
+
   #died(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#exit !== undefined) return;
-    this.#exit = { code, signal, outOfMemory: OUT_OF_MEMORY.test(this.#stderrTail) || signal === 'SIGABRT', stderrTail: this.#stderrTail };
+    // Only V8's own words count: any other abort (a failed check in V8 or isolated-vm) is a SandboxFailure.
+    this.#exit = { code, signal, outOfMemory: OUT_OF_MEMORY.test(this.#stderrTail), stderrTail: this.#stderrTail };
     const error = this.#deathError();
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
@@ -153,6 +171,12 @@ export class SandboxHost {
     this.#child.ref();
     (this.#child.channel as { ref?: () => void } | undefined)?.ref?.();
   }
+}
+
+function isLogEntry(entry: unknown): entry is LogEntry {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const { level, message, extension } = entry as Record<string, unknown>;
+  return (level === 'debug' || level === 'info' || level === 'warn' || level === 'error') && typeof message === 'string' && typeof extension === 'string';
 }
 
 function fromJson(error: ProvErrorJson): ProvError {
