@@ -40,6 +40,7 @@ export class SandboxHost {
   #exit: HostExit | undefined;
   #log: LogSink | undefined;
   #killedFor: ProvError | undefined;
+  #killing = false;
 
   private constructor(child: ChildProcess) {
     this.#child = child;
@@ -76,8 +77,9 @@ export class SandboxHost {
     return this.#child.pid;
   }
 
+  /** False from the moment prov decides to kill it, or the process ends. */
   get alive(): boolean {
-    return this.#exit === undefined;
+    return this.#exit === undefined && !this.#killing;
   }
 
   get exit(): HostExit | undefined {
@@ -108,7 +110,8 @@ export class SandboxHost {
 
   /** Ends the process now; requests in flight fail with `reason`. */
   kill(reason?: ProvError): void {
-    if (this.#exit !== undefined) return;
+    if (this.#exit !== undefined || this.#killing) return;
+    this.#killing = true;
     this.#killedFor = reason;
     this.#child.kill('SIGKILL');
   }
