@@ -115,6 +115,8 @@ describe('prov run errors', () => {
     const run = await runProv(['run', ext.dir, 'get-server-info', '--json']);
     expect(run.code).toBe(5);
     expect(run.json.error).toMatchObject({ code: 'LimitExceeded', details: { limit: 'timeout', limit_ms: 1500 } });
+    // said by the isolate's own watchdog, not by the backstop that kills a host that stopped answering
+    expect(run.json.error.message).toBe('test-ext exceeded its time limit of 1500 ms in get-server-info; its isolate was ended');
   });
 
   it('names the available operations for an unknown one, exit 2', async () => {
