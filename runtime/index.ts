@@ -10,7 +10,7 @@ export { runOperation, describeExtension, toCamelCase } from './run/run-operatio
 export { runExtension, type RunExtensionResult } from './run/run-extension.js';
 export { parseInputJson, readConfigFile } from './run/read-input.js';
 export { Sandbox, type SandboxOptions } from './sandbox/sandbox.js';
-export { IsolateSandbox, type SandboxOptions as IsolateSandboxOptions } from './sandbox/isolate-sandbox.js';
+export { IsolateSandbox, type IsolateSandboxOptions } from './sandbox/isolate-sandbox.js';
 export { SandboxHost } from './sandbox/process/sandbox-host.js';
 export type { ExtensionSandbox, CallOptions, JsonOperationResult } from './sandbox/extension-sandbox.js';
 export { resolveLimits, DEFAULT_LIMITS, LIMIT_CAPS, type ResolvedLimits } from './sandbox/limits.js';

@@ -19,7 +19,7 @@ import type { OperationResult } from './operation-result.js';
 import { toOperationResult, type CallOptions, type ExtensionSandbox, type JsonOperationResult } from './extension-sandbox.js';
 import { watch, watchAftermath, type Breach, type Watch } from './watchdog.js';
 
-export interface SandboxOptions {
+export interface IsolateSandboxOptions {
   bundle: Pick<ExtensionBundle, 'code' | 'filename' | 'stackMapper'>;
   identity: ExtensionIdentity;
   limits: ResolvedLimits;
@@ -55,7 +55,7 @@ interface LiveIsolate {
  * isolated-vm cannot catch would end the calling process.
  */
 export class IsolateSandbox implements ExtensionSandbox {
-  readonly #options: SandboxOptions;
+  readonly #options: IsolateSandboxOptions;
   readonly #bridge: HostBridge;
   readonly #compiler: CachedCompiler;
   #live: LiveIsolate | undefined;
@@ -75,7 +75,7 @@ export class IsolateSandbox implements ExtensionSandbox {
     waiting?.resolve(reply);
   };
 
-  private constructor(options: SandboxOptions) {
+  private constructor(options: IsolateSandboxOptions) {
     this.#options = options;
     this.#compiler = new CachedCompiler(options.codeCache ?? sharedCodeCache);
     this.#bridge = new HostBridge({
@@ -87,7 +87,7 @@ export class IsolateSandbox implements ExtensionSandbox {
   }
 
   /** Creates the isolate and loads the extension; throws InvalidExtension if it does not define one. */
-  static async load(options: SandboxOptions): Promise<IsolateSandbox> {
+  static async load(options: IsolateSandboxOptions): Promise<IsolateSandbox> {
     const sandbox = new IsolateSandbox(options);
     await sandbox.#ensureLive();
     return sandbox;
