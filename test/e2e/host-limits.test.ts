@@ -89,7 +89,7 @@ describe('what the host allows an extension, whatever it asks', () => {
     const pid = (loaded.sandbox as Sandbox).host!.pid!;
     const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean);
     // Node adds its IPC channel's own two variables; nothing of prov's environment is passed on.
-    expect(environ.map((entry) => entry.split('=')[0]).filter((name) => !name.startsWith('NODE_CHANNEL_'))).toEqual(['PATH']);
+    expect(environ.map((entry) => entry.split('=')[0]).filter((name) => !name?.startsWith('NODE_CHANNEL_'))).toEqual(['PATH']);
   });
 });
 

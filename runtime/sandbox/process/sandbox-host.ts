@@ -11,7 +11,9 @@ const STDERR_TAIL_CHARS = 8 * 1024;
 /** How V8 and isolated-vm say a heap could not grow. */
 const OUT_OF_MEMORY = /heap out of memory|is_heap_oom|CALL_AND_RETRY_LAST|Allocation failed|memory limit/i;
 
-type Request = Extract<ToSandboxHost, { id: number }> extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+/** A request as its sender writes it; the host gives it its id. */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Request = WithoutId<Exclude<ToSandboxHost, { type: 'cancel' }>>;
 
 interface Pending {
   resolve: (value: ReplyValue) => void;
@@ -54,7 +56,8 @@ export class SandboxHost {
       if (checked === undefined) this.kill(new ProvError('SandboxFailure', 'The sandbox process sent a malformed message'));
       else this.#receive(checked);
     });
-    child.on('exit', (code, signal) => this.#died(code, signal));
+    // 'close', not 'exit': by then stderr has been read to the end, and V8's last words decide the verdict.
+    child.on('close', (code, signal) => this.#died(code, signal));
     child.on('error', () => this.#died(null, null));
     this.#idle();
   }
