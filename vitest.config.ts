@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     pool: 'forks',
     execArgv: ['--no-node-snapshot'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
