@@ -3,11 +3,10 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ProvError } from '../errors/index.js';
-import { confinePlugin } from './confine-plugin.js';
+import { extensionFilesPlugin } from './extension-files-plugin.js';
 import { buildMessageDetails, formatBuildMessage } from './format-build-messages.js';
 import { sdkResolvePlugin } from './sdk-resolve-plugin.js';
 import { StackMapper } from './stack-mapper.js';
-import { templatesPlugin } from './templates-plugin.js';
 
 /** An extension bundled into one guest script, ready for a sandbox. */
 export interface ExtensionBundle {
@@ -68,7 +67,9 @@ export async function bundleExtension(extensionDir: string, name: string): Promi
       minifyWhitespace: true,
       legalComments: 'none',
       logLevel: 'silent',
-      plugins: [sdkResolvePlugin(), confinePlugin(dir), templatesPlugin(dir)],
+      plugins: [sdkResolvePlugin(), extensionFilesPlugin(dir)],
+      // The extension's tsconfig.json is for editors: esbuild must not read it (its "extends" can name any file).
+      tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
     });
   } catch (error) {
     const failure = error as esbuild.BuildFailure;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,5 +102,67 @@ import viaParent from '../../operator-secret.txt';`,
   it('bundles npm packages hoisted to a node_modules above the extension (a workspace install)', async () => {
     const run = await runProv(['build', path.join(REPO_ROOT, 'extensions', 'hetzner'), '--json']);
     expect(run.code).toBe(0);
+  });
+
+  it('follows no input source map: an inline map naming outside files copies nothing into the output', async () => {
+    const map = { version: 3, sources: ['/etc/passwd'], mappings: 'AAAA', names: [] };
+    const ext = await createTempExtension({
+      source: providerSource({ getPlans: 'async getPlans() { return [lib()]; }' }, `import { lib } from './lib.js';`),
+      files: {
+        'src/lib.js': `export function lib() { return 'lib'; }\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`,
+      },
+    });
+    try {
+      const run = await runProv(['build', ext.dir, '--json']);
+      expect(run.code).toBe(0);
+      const output = JSON.parse(await readFile(path.join(ext.dir, 'dist', 'extension.js.map'), 'utf8'));
+      expect(output.sources.some((source: string) => source.includes('passwd'))).toBe(false);
+      expect(JSON.stringify(output.sourcesContent)).not.toContain('root:x:0:0');
+    } finally {
+      await ext.cleanup();
+    }
+  });
+
+  it('reads no tsconfig.json: an "extends" naming an outside file is ignored', async () => {
+    const ext = await createTempExtension({
+      source: providerSource({ getPlans: "async getPlans() { return ['ok']; }" }),
+      files: { 'tsconfig.json': '{ "extends": "/etc/passwd" }' },
+    });
+    try {
+      const run = await runProv(['build', ext.dir, '--json']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).not.toContain('root:x');
+    } finally {
+      await ext.cleanup();
+    }
+  });
+
+  it('refuses a computed import that would make esbuild search a directory outside the extension', async () => {
+    const ext = await createTempExtension({
+      source: providerSource({ getPlans: 'async getPlans() { return [String(load)]; }' }, 'const load = (name: string) => import(`../../../../etc/${name}`);'),
+    });
+    try {
+      const run = await runProv(['build', ext.dir, '--json']);
+      expect(run.code).toBe(3);
+      expect(run.json.error.details.errors).toHaveLength(1);
+      expect(run.json.error.details.errors[0].text).toMatch(/^a computed import\(\) or require\(\) in ".*src\/index\.ts" would search \/etc, outside the extension$/);
+    } finally {
+      await ext.cleanup();
+    }
+  });
+
+  it('refuses a FIFO instead of hanging on it', async () => {
+    const ext = await createTempExtension({
+      source: providerSource({ getPlans: 'async getPlans() { return [unit]; }' }, "import unit from '../templates/unit.service';"),
+      files: { 'templates/README': 'templates\n' },
+    });
+    try {
+      execFileSync('mkfifo', [path.join(ext.dir, 'templates', 'unit.service')]);
+      const run = await runProv(['build', ext.dir, '--json'], { timeoutMs: 20_000 });
+      expect(run.code).toBe(3);
+      expect(run.json.error.details.errors[0].text).toMatch(/unit\.service" is not a regular file$/);
+    } finally {
+      await ext.cleanup();
+    }
   });
 });

@@ -1,0 +1,97 @@
+import { readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Loader, Plugin } from 'esbuild';
+import { packageRoot } from '../package-root.js';
+
+/**
+ * Every file a build reads goes through here. Building a stranger's
+ * extension must not read the operator's files: `import key from
+ * '/home/op/.ssh/id_ed25519' with { type: 'text' }` would bundle the key. A
+ * file is read only when, after resolving symlinks, it is a regular file
+ * (a FIFO would hang the build) under:
+ *
+ * - the extension's own directory;
+ * - a `node_modules` directory of the extension or of any directory above it
+ *   (where Node's resolution looks; also hoisted workspace installs);
+ * - prov's own SDK and its node_modules (for `prov/sdk` and zod).
+ *
+ * Code is read here rather than by esbuild so that esbuild never follows a
+ * `sourceMappingURL` (an input source map can name any file, whose content
+ * esbuild would copy into the output map), and so that a glob import
+ * (`import(\`../../etc/${x}\`)`, which esbuild expands by walking that
+ * directory) cannot start outside. Files under `templates/` load as text.
+ */
+export function extensionFilesPlugin(extensionDir: string): Plugin {
+  return {
+    name: 'prov-extension-files',
+    setup(build) {
+      const roots = (async () => {
+        const dir = await realpath(extensionDir);
+        const prov = await realpath(packageRoot());
+        return {
+          dir,
+          templates: path.join(dir, 'templates'),
+          allowed: [dir, ...ancestorsOf(dir).map((ancestor) => path.join(ancestor, 'node_modules')), path.join(prov, 'dist'), path.join(prov, 'node_modules')],
+        };
+      })();
+      build.onLoad({ filter: /.*/ }, async (args) => {
+        const { templates, allowed } = await roots;
+        let real: string;
+        try {
+          real = await realpath(args.path);
+        } catch {
+          return undefined; // esbuild reports the missing file itself
+        }
+        if (!allowed.some((root) => isInside(real, root))) {
+          return refuse(`"${args.path}" is outside the extension${real === args.path ? '' : ` (it leads to ${real})`}: a build reads only the extension's own files and its node_modules`);
+        }
+        if (!(await stat(real)).isFile()) return refuse(`"${args.path}" is not a regular file`);
+        if (isInside(real, templates)) return { contents: await readFile(real, 'utf8'), loader: 'text' };
+        const loader = CODE_LOADERS[path.extname(real)];
+        if (loader === undefined) return undefined;
+        const contents = (await readFile(real, 'utf8')).replace(SOURCE_MAP_COMMENT, '');
+        const outside = globPrefixes(contents)
+          .map((prefix) => path.resolve(path.dirname(real), prefix))
+          .find((dir) => !allowed.some((root) => isInside(dir, root) || dir === root));
+        if (outside !== undefined) return refuse(`a computed import() or require() in "${args.path}" would search ${outside}, outside the extension`);
+        return { contents, loader };
+      });
+    },
+  };
+}
+
+const CODE_LOADERS: Record<string, Loader> = {
+  '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx',
+  '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx',
+  '.css': 'css',
+};
+
+/** `//# sourceMappingURL=…` and `/*# sourceMappingURL=… *\/` comments. */
+const SOURCE_MAP_COMMENT = /\/\/[#@]\s*sourceMappingURL=[^\n]*|\/\*[#@]\s*sourceMappingURL=[\s\S]*?\*\//g;
+
+/** The static part of `import(\`dir/${x}\`)` and `require('dir/' + x)`: where esbuild would search. */
+function globPrefixes(code: string): string[] {
+  const prefixes: string[] = [];
+  for (const match of code.matchAll(/\b(?:import|require)\s*\(\s*(?:`([^`$]*)\$\{|(['"])([^'"\n]*)\2\s*\+)/g)) {
+    const prefix = match[1] ?? match[3] ?? '';
+    if (prefix.startsWith('./') || prefix.startsWith('../') || prefix.startsWith('/')) prefixes.push(prefix);
+  }
+  return prefixes;
+}
+
+function refuse(text: string) {
+  return { errors: [{ text, notes: [{ text: 'Move the file into the extension, or read it at run time with ctx.fs under an fs_read grant.' }] }] };
+}
+
+function isInside(file: string, dir: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function ancestorsOf(dir: string): string[] {
+  const dirs: string[] = [];
+  for (let current = dir; ; current = path.dirname(current)) {
+    dirs.push(current);
+    if (path.dirname(current) === current) return dirs;
+  }
+}
