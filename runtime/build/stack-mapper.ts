@@ -46,7 +46,8 @@ export class StackMapper {
     const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g');
     return stack
       .split('\n')
-      .filter((line) => !line.includes('prov:prelude.js'))
+      // prov's prelude and the host's own frames are not the author's business (and name host paths)
+      .filter((line) => !line.includes('prov:prelude.js') && !line.includes('file://') && !line.includes('node:internal') && !line.includes('<isolated-vm boundary>'))
       .map((line) =>
         line.replace(frame, (whole, l: string, c: string) => {
           const original = this.originalPosition(Number(l), Number(c));

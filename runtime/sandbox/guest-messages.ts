@@ -18,6 +18,9 @@ import { ProvError } from '../errors/index.js';
  */
 
 const MAX_TEXT = 64 * 1024;
+/** Largest outcome (other than a result) and largest load result or description, in characters. */
+const MAX_OUTCOME_CHARS = 1024 * 1024;
+const MAX_DESCRIPTION_CHARS = 4 * 1024 * 1024;
 
 class Malformed extends Error {}
 
@@ -120,8 +123,10 @@ function init(value: PlainValue): InitOutcome {
   throw new Malformed('unknown status');
 }
 
-function parseGuestMessage<T>(raw: unknown, read: (value: PlainValue) => T, what: string): T {
+function parseGuestMessage<T>(raw: unknown, read: (value: PlainValue) => T, what: string, maxChars: number): T {
   if (typeof raw !== 'string') throw protocolError(what, 'not a string');
+  // Bounds what prov holds and prints for one message, whatever the per-field limits add up to.
+  if (raw.length > maxChars) throw protocolError(what, `larger than ${maxChars} characters`);
   try {
     return read(parsePlainJson(raw));
   } catch (error) {
@@ -135,13 +140,16 @@ function protocolError(what: string, reason: string): ProvError {
   });
 }
 
-export const parseInitOutcome = (raw: unknown): InitOutcome => parseGuestMessage(raw, init, 'load result');
-export const parseDescription = (raw: unknown): ExtensionDescription => parseGuestMessage(raw, description, 'description');
+export const parseInitOutcome = (raw: unknown): InitOutcome => parseGuestMessage(raw, init, 'load result', MAX_DESCRIPTION_CHARS);
+export const parseDescription = (raw: unknown): ExtensionDescription =>
+  parseGuestMessage(raw, description, 'description', MAX_DESCRIPTION_CHARS);
 
 /** Reads `__prov_run`'s reply (framed as RUN_REPLY_RESULT / RUN_REPLY_OUTCOME + JSON). */
 export function parseOperationOutcome(raw: unknown): OperationOutcome {
   if (typeof raw !== 'string') throw protocolError('operation result', 'not a string');
   if (raw.startsWith(RUN_REPLY_RESULT)) return { status: 'ok', resultJson: raw.slice(RUN_REPLY_RESULT.length) };
-  if (raw.startsWith(RUN_REPLY_OUTCOME)) return parseGuestMessage(raw.slice(RUN_REPLY_OUTCOME.length), outcome, 'operation result');
+  if (raw.startsWith(RUN_REPLY_OUTCOME)) {
+    return parseGuestMessage(raw.slice(RUN_REPLY_OUTCOME.length), outcome, 'operation result', MAX_OUTCOME_CHARS);
+  }
   throw protocolError('operation result', 'unknown framing');
 }

@@ -59,3 +59,17 @@ describe('guest messages', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
+
+describe('guest message size', () => {
+  it('refuses an outcome over 1 MiB before parsing it', () => {
+    const issues = Array.from({ length: 20 }, () => ({ path: ['p'.repeat(1000)], message: 'm'.repeat(60_000) }));
+    expect(() => parseOperationOutcome(`O${JSON.stringify({ status: 'invalid-input', issues })}`)).toThrow(
+      expect.objectContaining({ code: 'OperationFailed', message: 'The extension sent a malformed operation result (larger than 1048576 characters)' }),
+    );
+  });
+
+  it('refuses a description over 4 MiB', () => {
+    const components = Array.from({ length: 30 }, () => 'c'.repeat(200_000));
+    expect(() => parseDescription(JSON.stringify({ kind: 'provider', operations: [], components }))).toThrow('larger than 4194304 characters');
+  });
+});
