@@ -57,6 +57,7 @@ const MapCtor = Map;
 const mapGet = Map.prototype.get;
 const mapSet = Map.prototype.set;
 const mapDelete = Map.prototype.delete;
+const mapForEach = Map.prototype.forEach;
 const apply = Reflect.apply;
 const promiseThen = Promise.prototype.then;
 
@@ -95,6 +96,23 @@ function hostCall(callId: number, name: string, args: unknown[]): Promise<unknow
     apply(mapSet, pending, [seq, { callId, resolve, reject }]);
     send(callId, seq, name, payload);
   });
+}
+
+/**
+ * The host drops calls of an operation that has ended and never settles
+ * them: reject what is left so a long-lived isolate does not keep them.
+ */
+function cancelPending(callId: number): void {
+  const ended: number[] = [];
+  apply(mapForEach, pending, [(entry: Pending, seq: number) => entry.callId === callId && ended.push(seq)]);
+  for (const seq of ended) {
+    const entry = apply(mapGet, pending, [seq]) as Pending;
+    apply(mapDelete, pending, [seq]);
+    const error = new ErrorCtor('The operation ended before this host call finished') as Error & { code?: string };
+    error.name = 'ProvHostError';
+    error.code = 'Cancelled';
+    entry.reject(error);
+  }
 }
 
 g['__prov_settle'] = (seq: number, ok: boolean, payloadJson: string): void => {
@@ -389,6 +407,8 @@ g['__prov_run'] = (requestJson: string): void => {
       text = `${RUN_REPLY_OUTCOME}{"status":"bad-result","message":"the operation's outcome could not be encoded"}`;
     }
     done(request.callId, text);
+    // After the reply: whatever these rejections make the extension do reaches a host that has closed the operation.
+    cancelPending(request.callId);
   };
   // The captured `then`: a replaced Promise.prototype.then must not be handed `reply`.
   apply(promiseThen, runOperation(request), [reply, (error: unknown) => reply({ status: 'thrown', error: describeThrown(error) })]);

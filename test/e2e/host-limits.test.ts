@@ -29,6 +29,11 @@ describe('what the host allows an extension, whatever it asks', () => {
   }`,
         getSshAccess: `async getSshAccess(_input: unknown, ctx: any) { await ctx.sleep(400); return 'slept'; }`,
         listServers: `async listServers(_input: unknown, ctx: any) { return Object.keys(ctx).sort(); }`,
+        startServer: `async startServer(_input: unknown, ctx: any) {
+    (globalThis as any).left = ctx.sleep(5_000).then(() => 'resolved', (error: any) => error.code + ': ' + error.message);
+    return 'started';
+  }`,
+        stopServer: `async stopServer() { return await (globalThis as any).left; }`,
       }),
     });
     loaded = await loadExtension(ext.dir, { log });
@@ -54,6 +59,11 @@ describe('what the host allows an extension, whatever it asks', () => {
     expect(log.entries.filter((entry) => entry.level === 'warn').map((entry) => entry.message)).toEqual([
       'log output cut: more than 1048576 characters in one operation',
     ]);
+  });
+
+  it('host calls left pending when an operation ends are rejected in the guest, not kept forever', async () => {
+    expect((await runOperation(loaded, 'start-server', undefined)).result).toBe('started');
+    expect((await runOperation(loaded, 'stop-server', undefined)).result).toBe('Cancelled: The operation ended before this host call finished');
   });
 
   it('refuses host calls past 256 in flight, and the operation goes on', async () => {
