@@ -15,6 +15,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'specs', include: ['test/specs/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] },
       },
     ],

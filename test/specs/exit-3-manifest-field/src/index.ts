@@ -1,0 +1,3 @@
+import { defineProvider } from 'prov/sdk';
+
+export default defineProvider({} as any);
