@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -36,7 +37,8 @@ export class FileCodeCache implements CodeCache {
     const hit = await this.#memory.get(key);
     if (hit !== undefined) return hit;
     try {
-      const data = new Uint8Array(await readFile(path.join(this.directory, `${key}.v8cache`)));
+      // Synchronous on purpose: a cache is tens of KB, and a thread-pool round trip costs more than the read.
+      const data = new Uint8Array(readFileSync(path.join(this.directory, `${key}.v8cache`)));
       await this.#memory.set(key, data);
       return data;
     } catch {
