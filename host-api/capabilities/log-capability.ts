@@ -1,5 +1,6 @@
 import type { PlainValue } from '../../runtime/data/plain-data.js';
 import type { Capability, HostCallHandler, LogLevel } from '../capability.js';
+import { escapeControl } from '../../runtime/data/control-characters.js';
 
 /** Longest log message kept; the rest is cut with a marker. */
 export const MAX_LOG_MESSAGE_CHARS = 64 * 1024;
@@ -24,8 +25,10 @@ function logAt(level: LogLevel): HostCallHandler {
       const size = JSON.stringify(fields).length;
       entryFields = { fields: size > MAX_LOG_FIELDS_CHARS ? { cut: `fields of ${size} characters (at most ${MAX_LOG_FIELDS_CHARS})` } : fields };
     }
+    // Counted as it will print: a control or bidi character becomes a six-character escape on a terminal.
+    const printed = escapeControl(text).length + (entryFields.fields === undefined ? 0 : escapeControl(JSON.stringify(entryFields.fields)).length);
     const before = logged.get(call) ?? 0;
-    const after = before + text.length + (entryFields.fields === undefined ? 0 : JSON.stringify(entryFields.fields).length);
+    const after = before + printed;
     logged.set(call, after);
     const origin = { extension: call.extension.name, ...(call.operation === undefined ? {} : { operation: call.operation }) };
     if (after > MAX_LOG_CHARS_PER_OPERATION) {

@@ -34,6 +34,10 @@ describe('what the host allows an extension, whatever it asks', () => {
     return 'started';
   }`,
         stopServer: `async stopServer() { return await (globalThis as any).left; }`,
+        rebootServer: `async rebootServer(_input: unknown, ctx: any) {
+    for (let i = 0; i < 5; i++) await ctx.log.info('\\u202e'.repeat(60_000));
+    return 'bidi';
+  }`,
       }),
     });
     loaded = await loadExtension(ext.dir, { log });
@@ -64,6 +68,14 @@ describe('what the host allows an extension, whatever it asks', () => {
   it('host calls left pending when an operation ends are rejected in the guest, not kept forever', async () => {
     expect((await runOperation(loaded, 'start-server', undefined)).result).toBe('started');
     expect((await runOperation(loaded, 'stop-server', undefined)).result).toBe('Cancelled: The operation ended before this host call finished');
+  });
+
+  it('counts log output as it prints: escaped control characters count six times', async () => {
+    log.entries.length = 0;
+    expect((await runOperation(loaded, 'reboot-server', undefined)).result).toBe('bidi');
+    // 60 000 bidi overrides print as 360 000 characters: two lines fit in 1 MiB, the third does not
+    expect(log.entries.filter((entry) => entry.level === 'info')).toHaveLength(2);
+    expect(log.entries.filter((entry) => entry.level === 'warn')).toHaveLength(1);
   });
 
   it('refuses host calls past 256 in flight, and the operation goes on', async () => {
