@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ProvError } from '../errors/index.js';
-import { extensionFilesPlugin } from './extension-files-plugin.js';
+import { checkPackageManifests, extensionFilesPlugin } from './extension-files-plugin.js';
 import { buildMessageDetails, formatBuildMessage } from './format-build-messages.js';
 import { sdkResolvePlugin } from './sdk-resolve-plugin.js';
 import { StackMapper } from './stack-mapper.js';
@@ -44,6 +44,13 @@ export async function bundleExtension(extensionDir: string, name: string): Promi
     throw new ProvError('BuildFailed', `No entry point: ${entry} does not exist`, {
       hint: 'An extension\'s code starts at src/index.ts, which exports default defineProvider/defineTaskserv/defineCluster.',
       details: { file: ENTRY_POINT },
+    });
+  }
+  const manifests = await checkPackageManifests(dir);
+  if (manifests.length > 0) {
+    throw new ProvError('BuildFailed', `Build of ${name} refused: ${manifests.join('; ')}`, {
+      hint: 'A build reads only regular files inside the extension and its node_modules.',
+      details: { errors: manifests.map((text) => ({ text })) },
     });
   }
   const outfile = bundleOutfile(dir);

@@ -1,4 +1,4 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Loader, Plugin } from 'esbuild';
 import { packageRoot } from '../package-root.js';
@@ -60,6 +60,32 @@ export function extensionFilesPlugin(extensionDir: string): Plugin {
   };
 }
 
+/**
+ * esbuild's resolver reads every `package.json` on its own, past any plugin:
+ * before a build, each one inside the extension must be a regular file that
+ * stays inside the allowed roots (a FIFO would hang the build; a symlink out
+ * would put another file's first line into an error message).
+ */
+export async function checkPackageManifests(extensionDir: string): Promise<string[]> {
+  const dir = await realpath(extensionDir);
+  const prov = await realpath(packageRoot());
+  const allowed = [dir, ...ancestorsOf(dir).map((ancestor) => path.join(ancestor, 'node_modules')), path.join(prov, 'dist'), path.join(prov, 'node_modules')];
+  const problems: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.name === 'package.json') {
+        const real = await realpath(full).catch(() => full);
+        if (!allowed.some((root) => isInside(real, root))) problems.push(`${path.relative(dir, full)} leads outside the extension (to ${real})`);
+        else if (!(await stat(real)).isFile()) problems.push(`${path.relative(dir, full)} is not a regular file`);
+      }
+    }
+  };
+  await walk(dir);
+  return problems;
+}
+
 const CODE_LOADERS: Record<string, Loader> = {
   '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx',
   '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx',
@@ -69,10 +95,14 @@ const CODE_LOADERS: Record<string, Loader> = {
 /** `//# sourceMappingURL=…` and `/*# sourceMappingURL=… *\/` comments. */
 const SOURCE_MAP_COMMENT = /\/\/[#@]\s*sourceMappingURL=[^\n]*|\/\*[#@]\s*sourceMappingURL=[\s\S]*?\*\//g;
 
+// Comments and extra parentheses may sit between `import(` and the path, as in import( /* note */ ( `../${x}` ) ).
+const GAP = String.raw`(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*\n|\()*`;
+const COMPUTED_IMPORT = new RegExp(String.raw`\b(?:import|require)\s*\(${GAP}(?:\`([^\`$]*)\$\{|(['"])([^'"\n]*)\2${GAP}\+)`, 'g');
+
 /** The static part of `import(\`dir/${x}\`)` and `require('dir/' + x)`: where esbuild would search. */
 function globPrefixes(code: string): string[] {
   const prefixes: string[] = [];
-  for (const match of code.matchAll(/\b(?:import|require)\s*\(\s*(?:`([^`$]*)\$\{|(['"])([^'"\n]*)\2\s*\+)/g)) {
+  for (const match of code.matchAll(COMPUTED_IMPORT)) {
     const prefix = match[1] ?? match[3] ?? '';
     if (prefix.startsWith('./') || prefix.startsWith('../') || prefix.startsWith('/')) prefixes.push(prefix);
   }

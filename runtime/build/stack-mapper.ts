@@ -6,6 +6,12 @@ import path from 'node:path';
  * the TypeScript source (`src/index.ts:12:7`), relative to the extension.
  * Frames from prov's own prelude are dropped: they are noise to an author.
  */
+/** A frame of prov's prelude or of the host (which names host paths); message lines are kept whatever they say. */
+function isHostFrame(line: string): boolean {
+  if (!line.trimStart().startsWith('at ')) return false;
+  return line.includes('prov:prelude.js') || line.includes('file://') || line.includes('node:internal') || line.includes('<isolated-vm boundary>');
+}
+
 export class StackMapper {
   readonly #sourceMapJson: string;
   #parsed: SourceMap | undefined;
@@ -47,7 +53,7 @@ export class StackMapper {
     return stack
       .split('\n')
       // prov's prelude and the host's own frames are not the author's business (and name host paths)
-      .filter((line) => !line.includes('prov:prelude.js') && !line.includes('file://') && !line.includes('node:internal') && !line.includes('<isolated-vm boundary>'))
+      .filter((line) => !isHostFrame(line))
       .map((line) =>
         line.replace(frame, (whole, l: string, c: string) => {
           const original = this.originalPosition(Number(l), Number(c));

@@ -104,8 +104,14 @@ function hostCall(callId: number, name: string, args: unknown[]): Promise<unknow
  */
 function cancelPending(callId: number): void {
   const ended: number[] = [];
-  apply(mapForEach, pending, [(entry: Pending, seq: number) => entry.callId === callId && ended.push(seq)]);
-  for (const seq of ended) {
+  let count = 0;
+  apply(mapForEach, pending, [
+    (entry: Pending, seq: number) => {
+      if (entry.callId === callId) ended[count++] = seq;
+    },
+  ]);
+  for (let index = 0; index < count; index++) {
+    const seq = ended[index]!;
     const entry = apply(mapGet, pending, [seq]) as Pending;
     apply(mapDelete, pending, [seq]);
     const error = new ErrorCtor('The operation ended before this host call finished') as Error & { code?: string };

@@ -94,7 +94,15 @@ export class Sandbox implements ExtensionSandbox {
   }
 
   call(operation: string, input: PlainValue | undefined, options: CallOptions = {}): Promise<OperationResult> {
-    return this.#serialized(() => this.#call(operation, input, options));
+    const queued = this.#serialized(() => this.#call(operation, input, options));
+    const signal = options.signal;
+    if (signal === undefined) return queued;
+    // A cancel does not wait for the calls queued before this one; when its turn comes, the call sees the abort and does nothing.
+    return new Promise<OperationResult>((resolve, reject) => {
+      const onAbort = () => reject(new ProvError('Cancelled', `${operation} was cancelled before it started`));
+      signal.addEventListener('abort', onAbort, { once: true });
+      queued.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   #serialized<T>(task: () => Promise<T>): Promise<T> {

@@ -165,4 +165,38 @@ import viaParent from '../../operator-secret.txt';`,
       await ext.cleanup();
     }
   });
+
+  it('refuses a package.json that is a FIFO or leads outside, before esbuild reads it', async () => {
+    const ext = await createTempExtension({ source: providerSource({}) });
+    try {
+      const secret = path.join(ext.dir, '..', 'npmrc');
+      await writeFile(secret, '//registry.example/:_authToken=SECRET-TOKEN\n');
+      await symlink(secret, path.join(ext.dir, 'package.json'));
+      execFileSync('mkfifo', [path.join(ext.dir, 'src', 'package.json')]);
+      const run = await runProv(['build', ext.dir, '--json'], { timeoutMs: 20_000 });
+      expect(run.code).toBe(3);
+      expect(run.json.error.code).toBe('BuildFailed');
+      expect(run.json.error.details.errors.map((error: { text: string }) => error.text).sort()).toEqual([
+        `package.json leads outside the extension (to ${await import('node:fs/promises').then((fs) => fs.realpath(secret))})`,
+        'src/package.json is not a regular file',
+      ]);
+      expect(run.stdout).not.toContain('SECRET-TOKEN');
+    } finally {
+      await ext.cleanup();
+    }
+  });
+
+  it('sees through comments and parentheses in a computed import', async () => {
+    const ext = await createTempExtension({
+      source: providerSource({ getPlans: 'async getPlans() { return [String(load)]; }' }, 'const load = (name: string) => import(/* innocent */ (`../../../../etc/${name}`));'),
+    });
+    try {
+      const run = await runProv(['build', ext.dir, '--json']);
+      expect(run.code).toBe(3);
+      expect(run.json.error.details.errors).toHaveLength(1);
+      expect(run.json.error.details.errors[0].text).toMatch(/would search \/etc, outside the extension$/);
+    } finally {
+      await ext.cleanup();
+    }
+  });
 });

@@ -88,6 +88,18 @@ describe('what the host allows an extension, whatever it asks', () => {
     expect(results.map((outcome) => outcome.result)).toEqual(['slept', 'slept', 'slept', 'slept']);
   });
 
+  it('a queued call that is cancelled does not wait for the calls before it', async () => {
+    const controller = new AbortController();
+    const first = runOperation(loaded, 'get-ssh-access', undefined);
+    const queued = runOperation(loaded, 'get-ssh-access', undefined, { signal: controller.signal });
+    controller.abort();
+    let firstDone = false;
+    void first.then(() => (firstDone = true));
+    await expect(queued).rejects.toMatchObject({ code: 'Cancelled' });
+    expect(firstDone).toBe(false); // rejected while the call before it was still running
+    expect((await first).result).toBe('slept');
+  });
+
   it('concurrent calls after the host died share one new host', async () => {
     (loaded.sandbox as Sandbox).host!.kill();
     const results = await Promise.all([1, 2, 3].map(() => runOperation(loaded, 'list-servers', undefined)));

@@ -121,7 +121,13 @@ export class SandboxHost {
 
   #receive(message: FromSandboxHost): void {
     if (message.type === 'logs') {
-      for (const entry of message.entries) if (isLogEntry(entry)) this.#log?.write(entry);
+      for (const entry of message.entries) {
+        if (!isLogEntry(entry)) {
+          this.kill(new ProvError('SandboxFailure', 'The sandbox process sent a malformed log entry'));
+          return;
+        }
+        this.#log?.write(entry);
+      }
       return;
     }
     const pending = this.#pending.get(message.id);
@@ -181,8 +187,23 @@ export class SandboxHost {
 
 function isLogEntry(entry: unknown): entry is LogEntry {
   if (typeof entry !== 'object' || entry === null) return false;
-  const { level, message, extension } = entry as Record<string, unknown>;
-  return (level === 'debug' || level === 'info' || level === 'warn' || level === 'error') && typeof message === 'string' && typeof extension === 'string';
+  const { level, message, extension, operation, fields } = entry as Record<string, unknown>;
+  if (!(level === 'debug' || level === 'info' || level === 'warn' || level === 'error')) return false;
+  if (typeof message !== 'string' || typeof extension !== 'string') return false;
+  if (operation !== undefined && typeof operation !== 'string') return false;
+  return fields === undefined || isJsonObject(fields);
+}
+
+/** A plain object that survives JSON: what a log entry's fields must be (structured clone can carry more). */
+function isJsonObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  try {
+    JSON.stringify(value);
+  } catch {
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function fromJson(error: ProvErrorJson): ProvError {
