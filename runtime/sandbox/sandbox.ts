@@ -94,12 +94,19 @@ export class Sandbox implements ExtensionSandbox {
   }
 
   call(operation: string, input: PlainValue | undefined, options: CallOptions = {}): Promise<OperationResult> {
-    const queued = this.#serialized(() => this.#call(operation, input, options));
     const signal = options.signal;
+    let started = false;
+    const queued = this.#serialized(() => {
+      started = true;
+      return this.#call(operation, input, options);
+    });
     if (signal === undefined) return queued;
-    // A cancel does not wait for the calls queued before this one; when its turn comes, the call sees the abort and does nothing.
+    // A cancel while still queued does not wait for the calls before this one (when its turn comes, the call
+    // sees the abort and does nothing); a running call gets ctx.signal and its grace period in the host.
     return new Promise<OperationResult>((resolve, reject) => {
-      const onAbort = () => reject(new ProvError('Cancelled', `${operation} was cancelled before it started`));
+      const onAbort = () => {
+        if (!started) reject(new ProvError('Cancelled', `${operation} was cancelled before it started`));
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       queued.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
