@@ -1,5 +1,5 @@
 import type { PlainValue } from '../data/plain-data.js';
-import { ProvError, toProvError } from '../errors/index.js';
+import { toProvError, type ProvError } from '../errors/index.js';
 import type { PlanEntry } from '../sandbox/operation-result.js';
 import { escapeControl, escapeLines } from '../data/control-characters.js';
 
@@ -63,4 +63,3 @@ export function printHumanOutcome(io: CliIo, what: string, outcome: SuccessDocum
   }
 }
 
-export { ProvError };
