@@ -1,7 +1,7 @@
 /**
  * prov's benchmark suite (started by bench/run.ts; `npm run bench`).
  *
- *   npm run bench                          # extensions/hetzner, or the stand-in if it is missing
+ *   npm run bench                          # extensions/hetzner
  *   npm run bench -- --extension <dir>     # another extension with getPlans and validateConfig
  *
  * Every figure is measured on two layers: `Sandbox`, the isolate in a
@@ -12,7 +12,7 @@
  * something next to their baseline. Targets are reported, never enforced.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,8 +63,8 @@ const probeTemp = await writeProbeExtension();
 const cleanups: (() => Promise<void>)[] = [probeTemp.cleanup];
 try {
   const probe = await prepareSubject(probeTemp.dir, 1);
-  const subject = await chooseSubject(requestedDir, probe);
-  const subjectLabel = subject.dir === probe.dir ? 'stand-in provider (bench/probe-extension.ts)' : displayPath(subject.dir);
+  const subject = await prepareSubject(requestedDir, BUNDLE_RUNS);
+  const subjectLabel = displayPath(subject.dir);
   const processPerOp = await ProcessPerOpBaseline.create(subject);
   cleanups.push(() => processPerOp.cleanup());
   await checkBaselinesAgree(subject, processPerOp);
@@ -270,34 +270,6 @@ async function timeOne(fn: () => Promise<unknown>): Promise<number> {
 
 function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
-}
-
-/** Uses the requested extension if it bundles, loads and answers both operations on both layers; otherwise the stand-in. */
-async function chooseSubject(dir: string, probe: Subject): Promise<Subject> {
-  const missing = ['metadata.toml', path.join('src', 'index.ts')].filter((file) => !existsSync(path.join(dir, file)));
-  let reason: string;
-  if (missing.length > 0) {
-    reason = `${missing.join(' and ')} not found`;
-  } else {
-    try {
-      const subject = await prepareSubject(dir, BUNDLE_RUNS);
-      for (const load of [() => loadProcessSandbox(subject), () => loadIsolateSandbox(subject)]) {
-        const sandbox = await load();
-        try {
-          for (const call of [GET_PLANS, VALIDATE_CONFIG]) await sandbox.call(call.operation, call.input);
-        } finally {
-          await disposeSandbox(sandbox);
-        }
-      }
-      return subject;
-    } catch (error) {
-      reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    }
-  }
-  console.log(`NOTE: ${displayPath(dir)} is not usable yet (${reason}).`);
-  console.log('      Falling back to the bench\'s stand-in provider (getPlans, validateConfig with a zod input).');
-  console.log('');
-  return prepareSubject(probe.dir, BUNDLE_RUNS);
 }
 
 /** Every way of running an operation should produce the same result, or the comparison is of unlike work. */
