@@ -1,6 +1,6 @@
 import type { PlainValue } from '../../runtime/data/plain-data.js';
 import type { Capability, HostCallHandler, LogLevel } from '../capability.js';
-import { escapeControl } from '../../runtime/data/control-characters.js';
+import { printedLength } from '../../runtime/data/control-characters.js';
 
 /** Longest log message kept; the rest is cut with a marker. */
 export const MAX_LOG_MESSAGE_CHARS = 64 * 1024;
@@ -21,14 +21,16 @@ function logAt(level: LogLevel): HostCallHandler {
   return async ([message, fields], call) => {
     const text = formatMessage(message);
     let entryFields: { fields?: Record<string, PlainValue> } = {};
+    let fieldsJson = '';
     if (typeof fields === 'object' && fields !== null && !Array.isArray(fields)) {
-      const size = JSON.stringify(fields).length;
-      entryFields = { fields: size > MAX_LOG_FIELDS_CHARS ? { cut: `fields of ${size} characters (at most ${MAX_LOG_FIELDS_CHARS})` } : fields };
+      fieldsJson = JSON.stringify(fields);
+      const kept = fieldsJson.length <= MAX_LOG_FIELDS_CHARS;
+      entryFields = { fields: kept ? fields : { cut: `fields of ${fieldsJson.length} characters (at most ${MAX_LOG_FIELDS_CHARS})` } };
+      if (!kept) fieldsJson = JSON.stringify(entryFields.fields);
     }
     // Counted as it will print: a control or bidi character becomes a six-character escape on a terminal.
-    const printed = escapeControl(text).length + (entryFields.fields === undefined ? 0 : escapeControl(JSON.stringify(entryFields.fields)).length);
     const before = logged.get(call) ?? 0;
-    const after = before + printed;
+    const after = before + printedLength(text) + printedLength(fieldsJson);
     logged.set(call, after);
     const origin = { extension: call.extension.name, ...(call.operation === undefined ? {} : { operation: call.operation }) };
     if (after > MAX_LOG_CHARS_PER_OPERATION) {

@@ -25,15 +25,7 @@ export function extensionFilesPlugin(extensionDir: string): Plugin {
   return {
     name: 'prov-extension-files',
     setup(build) {
-      const roots = (async () => {
-        const dir = await realpath(extensionDir);
-        const prov = await realpath(packageRoot());
-        return {
-          dir,
-          templates: path.join(dir, 'templates'),
-          allowed: [dir, ...ancestorsOf(dir).map((ancestor) => path.join(ancestor, 'node_modules')), path.join(prov, 'dist'), path.join(prov, 'node_modules')],
-        };
-      })();
+      const roots = readableRoots(extensionDir).then((readable) => ({ ...readable, templates: path.join(readable.dir, 'templates') }));
       build.onLoad({ filter: /.*/ }, async (args) => {
         const { templates, allowed } = await roots;
         let real: string;
@@ -67,9 +59,7 @@ export function extensionFilesPlugin(extensionDir: string): Plugin {
  * would put another file's first line into an error message).
  */
 export async function checkPackageManifests(extensionDir: string): Promise<string[]> {
-  const dir = await realpath(extensionDir);
-  const prov = await realpath(packageRoot());
-  const allowed = [dir, ...ancestorsOf(dir).map((ancestor) => path.join(ancestor, 'node_modules')), path.join(prov, 'dist'), path.join(prov, 'node_modules')];
+  const { dir, allowed } = await readableRoots(extensionDir);
   const problems: string[] = [];
   const walk = async (folder: string): Promise<void> => {
     for (const entry of await readdir(folder, { withFileTypes: true })) {
@@ -111,6 +101,14 @@ function globPrefixes(code: string): string[] {
 
 function refuse(text: string) {
   return { errors: [{ text, notes: [{ text: 'Move the file into the extension, or read it at run time with ctx.fs under an fs_read grant.' }] }] };
+}
+
+/** The extension's real directory, and every directory a build may read below (see the plugin's comment). */
+async function readableRoots(extensionDir: string): Promise<{ dir: string; allowed: string[] }> {
+  const dir = await realpath(extensionDir);
+  const prov = await realpath(packageRoot());
+  const nodeModules = ancestorsOf(dir).map((ancestor) => path.join(ancestor, 'node_modules'));
+  return { dir, allowed: [dir, ...nodeModules, path.join(prov, 'dist'), path.join(prov, 'node_modules')] };
 }
 
 function isInside(file: string, dir: string): boolean {

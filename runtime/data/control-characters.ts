@@ -20,6 +20,13 @@ export function escapeControl(text: string): string {
   });
 }
 
+/** The length `escapeControl(text)` would have, without building it (`\n` prints as two characters, `\u202e` as six). */
+export function printedLength(text: string): number {
+  let length = text.length;
+  for (const [char] of text.matchAll(UNSAFE)) length += char === '\n' || char === '\r' || char === '\t' ? 1 : 5;
+  return length;
+}
+
 /** Escapes every line of a multi-line text but keeps its line breaks (prov's own messages with frames). */
 export function escapeLines(text: string): string {
   return text.split('\n').map(escapeControl).join('\n');

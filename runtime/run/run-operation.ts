@@ -1,14 +1,9 @@
 import type { PlainValue } from '../data/plain-data.js';
 import { toPlainData } from '../data/plain-data.js';
 import type { LoadedExtension } from '../extension/load-extension.js';
-import { toKebabCase } from '../sandbox/outcome-errors.js';
+import { toCamelCase, toKebabCase } from '../data/operation-names.js';
 import type { OperationResult } from '../sandbox/operation-result.js';
 import type { CallOptions } from '../sandbox/extension-sandbox.js';
-
-/** `create-server` → `createServer`; camelCase names pass through. */
-export function toCamelCase(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
-}
 
 /**
  * Runs an operation by either spelling. `info` is answered by the runtime:

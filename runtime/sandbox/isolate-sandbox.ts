@@ -13,7 +13,8 @@ import { parseDescription, parseInitOutcome, parseOperationOutcome } from './gue
 import { guestScript } from './guest-scripts.js';
 import { HostBridge } from './host-bridge.js';
 import type { ResolvedLimits } from './limits.js';
-import { describeOutcomeError, limitError, toKebabCase, unknownOperationError } from './outcome-errors.js';
+import { describeOutcomeError, limitError, unknownOperationError } from './outcome-errors.js';
+import { toKebabCase } from '../data/operation-names.js';
 import { loadInputWording } from './word-input-issue.js';
 import type { OperationResult } from './operation-result.js';
 import { toOperationResult, type CallOptions, type ExtensionSandbox, type JsonOperationResult } from './extension-sandbox.js';
@@ -44,6 +45,8 @@ interface LiveIsolate {
   abort: ivm.Reference<(callId: number, reason: string) => void>;
   describe: ivm.Reference<() => string>;
   description: ExtensionDescription;
+  /** The operation names the extension declared when it loaded: the host answers unknown ones itself. */
+  declared: ReadonlySet<string>;
   describeLoaded: boolean;
 }
 
@@ -161,8 +164,7 @@ export class IsolateSandbox implements ExtensionSandbox {
     const live = await this.#ensureLive();
     const { limits, identity } = this.#options;
     if (options.signal?.aborted) throw new ProvError('Cancelled', `${operation} was cancelled before it started`);
-    const declared = live.description.operations.map((op) => op.name);
-    if (!declared.includes(operation)) throw unknownOperationError(identity, operation, declared);
+    if (!live.declared.has(operation)) throw unknownOperationError(identity, operation, [...live.declared]);
     const callId = this.#nextCallId++;
     const deadline = Date.now() + limits.timeoutMs;
     const check = options.check ?? false;
@@ -314,7 +316,9 @@ export class IsolateSandbox implements ExtensionSandbox {
       }
       if (prelude.refresh) await this.#compiler.refresh(isolate, preludeCode, 'prov:prelude.js');
       if (bundleScript.refresh) await this.#compiler.refresh(isolate, bundle.code, bundle.filename);
-      return { isolate, context, run, abort, describe, description: initOutcome.description, describeLoaded: false };
+      const { description } = initOutcome;
+      const declared = new Set(description.operations.map((op) => op.name));
+      return { isolate, context, run, abort, describe, description, declared, describeLoaded: false };
     } catch (error) {
       // Nothing but isolated-vm's memory limit disposes an isolate that the watch did not end.
       const outOfMemory = watchdog.breach === undefined && isolate.isDisposed;

@@ -6,11 +6,7 @@ import type { ResolvedLimits } from './limits.js';
 import type { Breach } from './watchdog.js';
 import { wordInputIssue } from './word-input-issue.js';
 import { escapeControl } from '../data/control-characters.js';
-
-/** camelCase → kebab-case, the CLI's spelling of operations. */
-export function toKebabCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
+import { toKebabCase } from '../data/operation-names.js';
 
 export function limitError(breach: Breach, operation: string, identity: ExtensionIdentity, limits: ResolvedLimits): ProvError {
   const what =

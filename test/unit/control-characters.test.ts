@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeControl, escapeLines } from '../../runtime/data/control-characters.js';
+import { escapeControl, escapeLines, printedLength } from '../../runtime/data/control-characters.js';
 
 describe('escapeControl', () => {
   it.each([
@@ -13,6 +13,7 @@ describe('escapeControl', () => {
     ['ünïcödé ✓', 'ünïcödé ✓'],
   ])('%j → %j', (input, expected) => {
     expect(escapeControl(input)).toBe(expected);
+    expect(printedLength(input)).toBe(expected.length);
   });
 
   it('escapeLines keeps line breaks but escapes the rest', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toCamelCase } from '../../runtime/run/run-operation.js';
-import { toKebabCase } from '../../runtime/sandbox/outcome-errors.js';
+import { toCamelCase, toKebabCase } from '../../runtime/data/operation-names.js';
 
 describe('operation spellings', () => {
   it.each([

@@ -4,7 +4,7 @@ import type { PlainValue } from '../../data/plain-data.js';
 import { ProvError } from '../../errors/index.js';
 import { parseInputJson, readConfigFile } from '../../run/read-input.js';
 import { runExtension } from '../../run/run-extension.js';
-import { toKebabCase } from '../../sandbox/outcome-errors.js';
+import { toKebabCase } from '../../data/operation-names.js';
 import { codeCacheDir } from '../../state/prov-home.js';
 import type { CommandContext } from '../command-context.js';
 import { printHumanOutcome, printJsonSuccess } from '../output.js';
