@@ -212,7 +212,7 @@ export class IsolateSandbox implements ExtensionSandbox {
         identity,
         stackMapper: this.#options.bundle.stackMapper,
         limits,
-        nearMemoryLimit: outcome.status === 'thrown' && nearMemoryLimit(live.isolate, limits),
+        nearMemoryLimit: () => nearMemoryLimit(live.isolate, limits),
       });
       // A guest that ran out of ArrayBuffer memory is left in an unknown state: start the next call afresh.
       if (error.code === 'LimitExceeded') this.#endIsolate();

@@ -28,8 +28,8 @@ interface OutcomeContext {
   identity: ExtensionIdentity;
   stackMapper: StackMapper;
   limits: ResolvedLimits;
-  /** Host-side evidence (heap statistics) that the isolate is near its memory limit. */
-  nearMemoryLimit: boolean;
+  /** Host-side evidence (heap statistics) that the isolate is near its memory limit; asked only when it matters. */
+  nearMemoryLimit: () => boolean;
 }
 
 /** Answered by the host from the operations the extension declared when it loaded. */
@@ -69,7 +69,7 @@ export function describeOutcomeError(
     case 'thrown': {
       const { error } = outcome;
       // Only with the host's own evidence: an extension can throw this message without allocating anything.
-      if (nearMemoryLimit && error.name === 'RangeError' && error.message === 'Array buffer allocation failed') {
+      if (error.name === 'RangeError' && error.message === 'Array buffer allocation failed' && nearMemoryLimit()) {
         return limitError({ kind: 'memory', limitMs: 0 }, operation, identity, limits);
       }
       const stack = stackMapper.mapStack(error.stack);
