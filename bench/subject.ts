@@ -1,3 +1,4 @@
+import { emptyGrant } from '../dist/host-api/grants/grant-view.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -167,6 +168,7 @@ export async function loadExtensionFromSubject(subject: Subject, layer: Layer, l
     identity: subject.identity,
     bundle: subject.bundle,
     limits: subject.limits,
+    grant: emptyGrant(subject.dir),
     sandbox,
   };
 }

@@ -1,5 +1,10 @@
 import type { PlainValue } from '../runtime/data/plain-data.js';
+import type { AuditRecord } from './audit/audit-record.js';
+import type { EffectRecorder } from './effects/effect-recorder.js';
+import type { GrantView } from './grants/grant-view.js';
+import type { PermissionKey } from './grants/permission-keys.js';
 import type { ExtensionIdentity } from './sdk/context.js';
+import type { SecretValues } from './secrets/secret-values.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -18,6 +23,11 @@ export interface LogSink {
   write(entry: LogEntry): void;
 }
 
+/** Where audit records go: the audit log under $PROV_HOME, a test's collector. */
+export interface AuditSink {
+  write(record: AuditRecord): void;
+}
+
 /** What a host call knows about the operation that made it. */
 export interface HostCallContext {
   readonly extension: ExtensionIdentity;
@@ -28,6 +38,28 @@ export interface HostCallContext {
   /** Aborted when the operation ends or is cancelled: in-flight work must stop. */
   readonly signal: AbortSignal;
   readonly log: LogSink;
+  /** What the manifest asked for and what was granted (manifest ∩ operator). */
+  readonly grant: GrantView;
+  /** Values of the granted secrets the operator's source has. */
+  readonly secrets: SecretValues;
+  /** Mutating calls report here: their plan entries (check mode) and whether they changed anything. */
+  readonly effects: EffectRecorder;
+}
+
+/**
+ * What a gated call tells the audit log about itself, filled in as it runs:
+ * the bridge adds time, duration, decision and error code.
+ */
+export interface CallRecord {
+  /** What the call reached: a URL, a path, a secret name. */
+  target?: string;
+  /** The grant line that allows (or would allow) it, as `--allow-…`/[permissions] spell it. */
+  permission?: { key: PermissionKey; value: string };
+  /** Set by a mutating call in check mode. */
+  planned?: boolean;
+  changed?: boolean;
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 /**
@@ -35,20 +67,39 @@ export interface HostCallContext {
  * size-checked and parsed, never trusted) and returns plain data or nothing.
  * Throwing a ProvError sends its code, message and hint to the guest.
  */
-export type HostCallHandler = (args: PlainValue[], call: HostCallContext) => Promise<PlainValue | void>;
+export type HostCallHandler = (args: PlainValue[], call: HostCallContext, record: CallRecord) => Promise<PlainValue | void>;
+
+/**
+ * How one `[permissions]` key is spelled, checked and intersected: the
+ * operator's grant and the manifest's request meet pattern by pattern.
+ */
+export interface PermissionKind {
+  readonly key: PermissionKey;
+  /** The CLI flag that grants it: `--allow-http`. */
+  readonly flag: string;
+  /** How a denial names it: `http access to`. */
+  readonly noun: string;
+  /** Checks one grant entry and returns its canonical spelling; throws a message for a malformed one. */
+  normalize(value: string, home: string): string;
+  /** Manifest ∩ operator, pattern by pattern (both already normalised). */
+  intersect(requested: readonly string[], granted: readonly string[]): string[];
+}
 
 /**
  * One capability of the host API: the calls it contributes to `ctx`, keyed by
- * their dotted name in `ctx` (`log.info`, `sleep`, later `http.fetch`).
- * Adding a capability is adding one file under host-api/capabilities/ and one
- * line in its registry.
+ * their dotted name in `ctx` (`log.info`, `sleep`, `http.fetch`).
+ * Adding a capability is adding one file (or folder) under
+ * host-api/capabilities/ and one line in its registry.
  */
 export interface Capability {
   readonly name: string;
   /**
-   * Always-granted capabilities (log, sleep) need no grant. Gated ones are
-   * checked against the effective grant before their handler runs.
+   * Always-granted capabilities (log, sleep) need no grant and are not
+   * audited. Gated ones check each call against `call.grant` themselves
+   * (returning proof, such as a CheckedPath) and every call is audited.
    */
   readonly alwaysGranted: boolean;
+  /** The `[permissions]` keys a gated capability reads. */
+  readonly permissions?: readonly PermissionKind[];
   readonly calls: Readonly<Record<string, HostCallHandler>>;
 }

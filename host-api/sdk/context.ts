@@ -1,8 +1,12 @@
 /**
  * `ctx`: the only way an operation reaches anything outside its sandbox.
- * This part is always granted; gated capabilities (http, fs, servers,
- * systemctl, secrets) are added to it as the operator grants them.
+ * `log`, `sleep`, `check`, `deadline`, `signal`, `extension` and `target` are
+ * always granted; `http`, `fs` and `secrets` are always there, and each call
+ * is checked against the effective grant (manifest ∩ operator) and audited.
  */
+import type { FileSystem } from './fs.js';
+import type { HttpClient } from './http.js';
+import type { Secrets } from './secrets.js';
 
 /** Structured fields attached to a log line; plain JSON data. */
 export type LogFields = Record<string, unknown>;
@@ -74,4 +78,10 @@ export interface ProvContext {
   readonly signal: OperationSignal;
   readonly extension: ExtensionIdentity;
   readonly target: Target | null;
+  /** HTTP(S) to the hosts in `[permissions] http`. */
+  readonly http: HttpClient;
+  /** Files under `[permissions] fs_read` / `fs_write`. */
+  readonly fs: FileSystem;
+  /** Secret values for `[permissions] secrets_read`. */
+  readonly secrets: Secrets;
 }

@@ -4,6 +4,9 @@
  * checked by tsconfig.guest.json: no Node APIs here.
  */
 export * from './context.js';
+export * from './http.js';
+export * from './fs.js';
+export * from './secrets.js';
 export * from './operation.js';
 export * from './extension-definition.js';
 export * from './provider.js';

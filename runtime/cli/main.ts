@@ -4,6 +4,8 @@ import { provVersion } from '../package-root.js';
 import type { CommandContext } from './command-context.js';
 import { buildCommand } from './commands/build.js';
 import { runCommand } from './commands/run.js';
+import { grantCommand } from './commands/grant.js';
+import { auditCommand } from './commands/audit.js';
 import { reportError, type CliIo } from './output.js';
 
 /**
@@ -12,7 +14,7 @@ import { reportError, type CliIo } from './output.js';
  */
 export async function main(
   argv: string[],
-  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const cli: CommandContext = { io, env, json: argv.includes('--json') };
@@ -27,7 +29,7 @@ export async function main(
     })
     .exitOverride();
 
-  for (const command of [buildCommand(cli), runCommand(cli)]) {
+  for (const command of [buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli)]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }
 

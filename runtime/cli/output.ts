@@ -7,6 +7,8 @@ import { escapeControl, escapeLines } from '../data/control-characters.js';
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** For prompts; only used when it and stderr are terminals. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export interface SuccessDocument {
@@ -58,8 +60,14 @@ export function printHumanOutcome(io: CliIo, what: string, outcome: SuccessDocum
   } else if (outcome.plan.length === 0) {
     io.stderr.write(`✓ ${name} (check mode): the plan is empty, nothing would change (${tookMs} ms)\n`);
   } else {
-    const entries = outcome.plan.map((entry) => `  - ${entry.capability} ${escapeControl(entry.target)}: ${escapeControl(entry.summary)}`);
-    io.stderr.write(`✓ ${name} (check mode): ${outcome.plan.length} planned change(s):\n${entries.join('\n')}\n`);
+    const entries = outcome.plan.map((entry) => {
+      const head = `  ${entry.changes ? '~' : '='} ${entry.call} ${escapeControl(entry.target)}: ${escapeControl(entry.summary)}`;
+      if (entry.diff === undefined) return head;
+      return `${head}\n${escapeLines(entry.diff).replace(/\n$/, '').split('\n').map((line) => `      ${line}`).join('\n')}`;
+    });
+    const changing = outcome.plan.filter((entry) => entry.changes).length;
+    const verdict = changing === 0 ? 'nothing would change' : `${changing} would change something`;
+    io.stderr.write(`✓ ${name} (check mode): ${outcome.plan.length} planned call(s), ${verdict}:\n${entries.join('\n')}\n`);
   }
 }
 

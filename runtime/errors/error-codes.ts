@@ -34,6 +34,12 @@ export const USER_ERROR_CODES = {
   LimitExceeded: 5,
   /** The extension's operation threw or rejected. */
   OperationFailed: 1,
+  /** A granted host call reached its target and failed there (no such file, connection refused, bad status line). */
+  HostCallFailed: 1,
+  /** A secret the extension is granted is not in the operator's secret source. */
+  SecretNotFound: 2,
+  /** The policy file or secrets file is malformed or has unsafe permissions. */
+  PolicyInvalid: 2,
   /** The operation was cancelled (Ctrl-C, a newer dev-loop cycle). */
   Cancelled: 1,
 } as const;

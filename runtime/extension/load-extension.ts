@@ -1,5 +1,19 @@
+import os from 'node:os';
 import path from 'node:path';
-import type { Capability, LogSink } from '../../host-api/capability.js';
+import { FileAuditLog } from '../../host-api/audit/audit-log.js';
+import { permissionKinds } from '../../host-api/capabilities/index.js';
+import type { AuditSink, Capability, LogSink } from '../../host-api/capability.js';
+import type { GrantView } from '../../host-api/grants/grant-view.js';
+import type { PermissionSet } from '../../host-api/grants/permission-keys.js';
+import { denyingPrompter, type Prompter } from '../../host-api/policy/prompter.js';
+import { normalizeSet, resolveGrant } from '../../host-api/policy/resolve-grant.js';
+import { SecretMasker } from '../../host-api/secrets/secret-masker.js';
+import { ChainedSecretSource, EnvSecretSource, FileSecretSource, resolveSecretValues, type SecretSource } from '../../host-api/secrets/secret-source.js';
+import { parseSecretGrant } from '../../host-api/capabilities/secrets/secret-permissions.js';
+import { ProvError } from '../errors/index.js';
+import { requestedPermissions } from '../manifest/requested-permissions.js';
+import { maskAudit, maskLog, MaskedSandbox } from '../sandbox/masked-sandbox.js';
+import { auditLogFile, provHome, secretsFile } from '../state/prov-home.js';
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
 import { bundleExtension, type ExtensionBundle } from '../build/bundle-extension.js';
 import { readManifest } from '../manifest/read-manifest.js';
@@ -29,6 +43,23 @@ export interface LoadExtensionOptions {
   codeCache?: CodeCache;
   /** The capabilities offered (in-process isolation only); default: all of host-api/capabilities. */
   capabilities?: Readonly<Record<string, Capability>>;
+  /**
+   * The operator's grant (policy file and --allow-… flags), in `[permissions]`
+   * spelling. The extension gets manifest ∩ this; default: nothing.
+   */
+  grant?: PermissionSet;
+  /** Asked about what the manifest requests beyond `grant`; default: deny. */
+  prompter?: Prompter;
+  /** Records what the prompter granted "always" (the CLI writes the policy file). */
+  recordAlways?: (grant: PermissionSet) => Promise<void>;
+  /** Where secret values come from; default: PROV_SECRET_* in `env`, then $PROV_HOME/secrets.toml. */
+  secrets?: SecretSource;
+  /** Where every gated call is recorded; default: $PROV_HOME/audit/audit.jsonl. */
+  audit?: AuditSink;
+  /** Environment for PROV_HOME and secrets; default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The operator's home (`~/` in paths); default: os.homedir(). */
+  home?: string;
 }
 
 /** An extension read, bundled and running in its sandbox. */
@@ -38,33 +69,55 @@ export interface LoadedExtension {
   identity: ExtensionIdentity;
   bundle: ExtensionBundle;
   limits: ResolvedLimits;
+  /** What the extension asked for and what it was granted. */
+  grant: GrantView;
   sandbox: ExtensionSandbox;
 }
 
 /** Reads the manifest, bundles `src/index.ts` and loads it into a new isolate. */
 export async function loadExtension(extensionDir: string, options: LoadExtensionOptions): Promise<LoadedExtension> {
   const dir = path.resolve(extensionDir);
-  const { manifest } = await readManifest(dir);
+  const loaded = await readManifest(dir);
+  const { manifest } = loaded;
   const { name, type, version, description } = manifest.extension;
   const identity: ExtensionIdentity = Object.freeze({ name, type, version, ...(description === undefined ? {} : { description }) });
   const limits = resolveLimits(manifest.limits, options.limitCaps ?? LIMIT_CAPS);
-  const { log } = options;
+  const env = options.env ?? process.env;
+  const home = options.home ?? os.homedir();
+  const requested = requestedPermissions(loaded, home);
+  const operator = normalizeSet(options.grant ?? {}, permissionKinds, home, (key, index, message) =>
+    new ProvError('Usage', `The operator grant ${key}[${index}] is malformed: ${message}`, { hint: 'See the grant grammar in PRODUCT.md §3.1.' }),
+  );
+  const grant = await resolveGrant({
+    extension: name, version, requested, operator, kinds: permissionKinds, prompter: options.prompter ?? denyingPrompter,
+    ...(options.recordAlways === undefined ? {} : { recordAlways: options.recordAlways }),
+    source: dir, home,
+  });
+  const secretNames = [...(grant.granted.secrets ?? []).map((entry) => parseSecretGrant(entry).name), ...(grant.granted.secrets_read ?? [])];
+  const source = options.secrets ?? new ChainedSecretSource([new EnvSecretSource(env), new FileSecretSource(secretsFile(env))]);
+  const secrets = secretNames.length === 0 ? new Map<string, string>() : resolveSecretValues(secretNames, source);
+  const masker = new SecretMasker(secrets.values());
+  const log = maskLog(options.log, masker);
+  const audit = maskAudit(options.audit ?? new FileAuditLog(auditLogFile(env)), masker);
+  const common = { identity, limits, log, audit, grant, secrets };
+  // With no secret values there is nothing to mask: callers get the sandbox itself.
+  const masked = (sandbox: ExtensionSandbox): ExtensionSandbox => (masker.empty ? sandbox : new MaskedSandbox(sandbox, masker));
   if (options.isolation === 'in-process') {
     const bundle = await bundleExtension(dir, name);
     const sandbox = await IsolateSandbox.load({
-      bundle, identity, limits, log,
+      bundle, ...common,
       ...(options.codeCache === undefined ? {} : { codeCache: options.codeCache }),
       ...(options.capabilities === undefined ? {} : { capabilities: options.capabilities }),
     });
-    return { dir, manifest, identity, bundle, limits, sandbox };
+    return { dir, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
   }
   // The host process starts while esbuild bundles: its ~40 ms start-up is hidden behind the build.
   const host = SandboxHost.spawn();
   try {
     const bundle = await bundleExtension(dir, name);
     const codeCacheDir = options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir };
-    const sandbox = await Sandbox.load({ bundle, identity, limits, log, host, ...codeCacheDir });
-    return { dir, manifest, identity, bundle, limits, sandbox };
+    const sandbox = await Sandbox.load({ bundle, ...common, host, ...codeCacheDir });
+    return { dir, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
   } catch (error) {
     host.kill();
     throw error;

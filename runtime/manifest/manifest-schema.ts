@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_KEYS, type PermissionKey } from '../../host-api/grants/permission-keys.js';
 
 /**
  * The part of metadata.toml the runtime needs to build and run an extension.
@@ -30,8 +31,17 @@ export const limitsTableSchema = z.strictObject({
   cpu_ms: z.int().min(1, 'must be at least 1').optional(),
 });
 
+/** `[permissions]`: what the extension asks for; each entry's grammar is checked by its capability. */
+export const permissionsTableSchema = z.strictObject(
+  Object.fromEntries(PERMISSION_KEYS.map((key) => [key, z.array(z.string(), { error: 'must be a list of strings' }).optional()])) as Record<
+    PermissionKey,
+    z.ZodOptional<z.ZodArray<z.ZodString>>
+  >,
+);
+
 export const manifestSchema = z.looseObject({
   extension: extensionTableSchema,
+  permissions: permissionsTableSchema.optional(),
   limits: limitsTableSchema.optional(),
 });
 

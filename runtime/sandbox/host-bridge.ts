@@ -1,5 +1,9 @@
-import type { Capability, HostCallContext, HostCallHandler, LogSink } from '../../host-api/capability.js';
-import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
+import type { AuditRecord } from '../../host-api/audit/audit-record.js';
+import type { AuditSink, CallRecord, Capability, HostCallContext, HostCallHandler, LogSink } from '../../host-api/capability.js';
+import { EffectRecorder } from '../../host-api/effects/effect-recorder.js';
+import { emptyGrant, type GrantView } from '../../host-api/grants/grant-view.js';
+import type { ExtensionIdentity, Target } from '../../host-api/sdk/context.js';
+import { NO_SECRETS, type SecretValues } from '../../host-api/secrets/secret-values.js';
 import { parsePlainJson, type PlainValue } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
 
@@ -15,6 +19,8 @@ export interface CallScope {
   close(): void;
   /** The PermissionDenied errors the host gave this operation's calls. */
   readonly denials: readonly ProvError[];
+  /** What the operation's mutating calls did (or, in check mode, planned). */
+  readonly effects: EffectRecorder;
 }
 
 interface OpenScope {
@@ -25,6 +31,11 @@ interface OpenScope {
   /** Host calls of this operation still running, and the size of their arguments. */
   inFlight: number;
   inFlightChars: number;
+  /** Host calls made and bytes moved so far (arguments, results, and what gated calls read and sent). */
+  calls: number;
+  bytes: number;
+  target: Target | null;
+  breached: boolean;
 }
 
 /** At most this many host calls of one operation run at once… */
@@ -32,11 +43,25 @@ export const MAX_CALLS_IN_FLIGHT = 256;
 /** …and their arguments add up to at most this many characters (the guest's heap limit does not cover the host's copies). */
 export const MAX_CHARS_IN_FLIGHT = 32 * 1024 * 1024;
 
+/** Default caps on one operation's host calls (ResolvedLimits may lower them). */
+export const MAX_HOST_CALLS = 100_000;
+export const MAX_HOST_BYTES = 256 * 1024 * 1024;
+
 export interface HostBridgeOptions {
   capabilities: Readonly<Record<string, Capability>>;
   identity: ExtensionIdentity;
   log: LogSink;
   maxPayloadChars: number;
+  /** Host calls one operation may make, and bytes it may move through them; past either the operation ends. */
+  maxHostCalls?: number;
+  maxHostBytes?: number;
+  /** The effective grant; default: nothing granted. */
+  grant?: GrantView;
+  secrets?: SecretValues;
+  /** Every gated call is written here; default: nowhere (tests of the bridge alone). */
+  audit?: AuditSink;
+  /** Called once when an operation exceeds a host-call limit: the sandbox ends the operation. */
+  onLimit?: (callId: number, error: ProvError) => void;
 }
 
 // Abort reasons, made once: an operation's end is on the hot path.
@@ -52,16 +77,20 @@ const ENDED = new ProvError('Cancelled', 'The operation ended');
 export class HostBridge {
   readonly #handlers = new Map<string, HostCallHandler>();
   readonly #scopes = new Map<number, OpenScope>();
+  /** Gated call name → its capability: these are audited (and check their grant themselves). */
+  readonly #gated = new Map<string, string>();
   readonly #options: HostBridgeOptions;
   #settle: Settle | undefined;
 
   constructor(options: HostBridgeOptions) {
     this.#options = options;
     for (const capability of Object.values(options.capabilities)) {
-      // Deny by default: a gated capability is offered only through a grant check, which this bridge
-      // does not have yet; until it does, such a capability is simply not there.
-      if (!capability.alwaysGranted) continue;
-      for (const [name, handler] of Object.entries(capability.calls)) this.#handlers.set(name, handler);
+      // Deny by default: a gated capability with no [permissions] key to check its calls against is not offered.
+      if (!capability.alwaysGranted && (capability.permissions?.length ?? 0) === 0) continue;
+      for (const [name, handler] of Object.entries(capability.calls)) {
+        this.#handlers.set(name, handler);
+        if (!capability.alwaysGranted) this.#gated.set(name, capability.name);
+      }
     }
   }
 
@@ -75,7 +104,7 @@ export class HostBridge {
     this.#settle = settle;
   }
 
-  open(callId: number, details: { operation: string | undefined; check: boolean; deadline: number }): CallScope {
+  open(callId: number, details: { operation: string | undefined; check: boolean; deadline: number; target?: Target | null }): CallScope {
     // The AbortController is made on first use: most operations never hand a signal to a host call.
     let controller: AbortController | undefined;
     let reason: ProvError | undefined;
@@ -96,12 +125,19 @@ export class HostBridge {
         return controller.signal;
       },
       log: this.#options.log,
+      grant: this.#options.grant ?? emptyGrant(),
+      secrets: this.#options.secrets ?? NO_SECRETS,
+      effects: new EffectRecorder(),
     };
-    const scope: OpenScope = { context, abort, closed: false, denials: [], inFlight: 0, inFlightChars: 0 };
+    const scope: OpenScope = {
+      context, abort, closed: false, denials: [], inFlight: 0, inFlightChars: 0, calls: 0, bytes: 0,
+      target: details.target ?? null, breached: false,
+    };
     this.#scopes.set(callId, scope);
     return {
       context,
       denials: scope.denials,
+      effects: context.effects,
       cancel: () => abort(CANCELLED),
       close: () => {
         scope.closed = true;
@@ -125,36 +161,97 @@ export class HostBridge {
     if (typeof callId !== 'number' || typeof seq !== 'number' || typeof name !== 'string') return;
     const scope = this.#scopes.get(callId);
     if (scope === undefined) return;
-    void this.#run(scope, seq, name, argsJson);
+    void this.#run(callId, scope, seq, name, argsJson);
   };
 
-  async #run(scope: OpenScope, seq: number, name: string, argsJson: unknown): Promise<void> {
+  async #run(callId: number, scope: OpenScope, seq: number, name: string, argsJson: unknown): Promise<void> {
     const { context } = scope;
     const chars = typeof argsJson === 'string' ? argsJson.length : 0;
+    const capability = this.#gated.get(name);
+    const record: CallRecord = {};
+    const started = capability === undefined ? 0 : performance.now();
+    const time = capability === undefined ? '' : new Date().toISOString();
     let ok = true;
     let payload = '';
+    let failure: ProvError | undefined;
     scope.inFlight += 1;
     scope.inFlightChars += chars;
+    scope.calls += 1;
+    scope.bytes += chars;
     try {
-      if (scope.inFlight > MAX_CALLS_IN_FLIGHT || scope.inFlightChars > MAX_CHARS_IN_FLIGHT) {
-        throw new ProvError('LimitExceeded', `ctx.${name}: too many host calls in flight (at most ${MAX_CALLS_IN_FLIGHT}, ${MAX_CHARS_IN_FLIGHT} characters of arguments); await them`);
-      }
+      this.#checkLimits(callId, scope, name);
       const handler = this.#handlers.get(name);
       if (handler === undefined) throw new ProvError('PermissionDenied', `ctx.${name} is not a host call prov offers`);
       const args = this.#parseArgs(name, argsJson);
-      const result = await handler(args, context);
+      const result = await handler(args, context, record);
       payload = result === undefined ? '' : JSON.stringify(result);
+      scope.bytes += payload.length + (record.bytesIn ?? 0) + (record.bytesOut ?? 0);
+      this.#checkLimits(callId, scope, name, false);
     } catch (error) {
       ok = false;
-      const known = error instanceof ProvError ? error : new ProvError('Internal', `ctx.${name} failed inside prov`);
-      if (known.code === 'PermissionDenied') scope.denials.push(known);
-      payload = JSON.stringify({ code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) });
+      failure = error instanceof ProvError ? error : new ProvError('Internal', `ctx.${name} failed inside prov`, { cause: error });
+      if (failure.code === 'PermissionDenied') scope.denials.push(failure);
+      const reason = failure.details?.['reason'];
+      payload = JSON.stringify({
+        code: failure.code,
+        message: failure.message,
+        ...(failure.hint ? { hint: failure.hint } : {}),
+        ...(typeof reason === 'string' ? { reason } : {}),
+      });
     } finally {
       scope.inFlight -= 1;
       scope.inFlightChars -= chars;
     }
+    if (capability !== undefined) this.#audit(capability, name, scope, record, time, started, failure);
     if (scope.closed) return; // the operation is over: nobody is waiting
     this.#settle?.(seq, ok, payload);
+  }
+
+  /** Past a host-call limit the call fails and the whole operation ends (once), with LimitExceeded. */
+  #checkLimits(callId: number, scope: OpenScope, name: string, arriving = true): void {
+    const maxCalls = this.#options.maxHostCalls ?? MAX_HOST_CALLS;
+    const maxBytes = this.#options.maxHostBytes ?? MAX_HOST_BYTES;
+    let error: ProvError | undefined;
+    if (arriving && (scope.inFlight > MAX_CALLS_IN_FLIGHT || scope.inFlightChars > MAX_CHARS_IN_FLIGHT)) {
+      error = new ProvError('LimitExceeded', `ctx.${name}: too many host calls in flight (at most ${MAX_CALLS_IN_FLIGHT}, ${MAX_CHARS_IN_FLIGHT} characters of arguments); await them`, {
+        details: { limit: 'host_calls_in_flight', max: MAX_CALLS_IN_FLIGHT },
+      });
+    } else if (scope.calls > maxCalls) {
+      error = new ProvError('LimitExceeded', `ctx.${name}: more than ${maxCalls} host calls in one operation`, { details: { limit: 'host_calls', max: maxCalls } });
+    } else if (scope.bytes > maxBytes) {
+      error = new ProvError('LimitExceeded', `ctx.${name}: more than ${maxBytes} bytes through host calls in one operation`, { details: { limit: 'host_bytes', max: maxBytes } });
+    }
+    if (error === undefined) return;
+    if (!scope.breached) {
+      scope.breached = true;
+      this.#options.onLimit?.(callId, error);
+    }
+    throw error;
+  }
+
+  #audit(capability: string, name: string, scope: OpenScope, record: CallRecord, time: string, started: number, failure: ProvError | undefined): void {
+    const sink = this.#options.audit;
+    if (sink === undefined) return;
+    const { context } = scope;
+    const denied = failure?.code === 'PermissionDenied';
+    const entry: AuditRecord = {
+      time,
+      extension: context.extension.name,
+      version: context.extension.version,
+      operation: context.operation ?? null,
+      capability,
+      call: name,
+      target: record.target ?? null,
+      permission: record.permission ?? null,
+      decision: denied ? 'denied' : record.planned ? 'planned' : 'allowed',
+      changed: failure === undefined && record.changed === true,
+      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      bytes_in: record.bytesIn ?? 0,
+      bytes_out: record.bytesOut ?? 0,
+      error: failure === undefined || denied ? null : failure.code,
+      server: scope.target?.name ?? null,
+    };
+    sink.write(entry);
   }
 
   #parseArgs(name: string, argsJson: unknown): PlainValue[] {

@@ -1,5 +1,7 @@
 import ivm from 'isolated-vm';
-import type { Capability, LogSink } from '../../host-api/capability.js';
+import type { AuditSink, Capability, LogSink } from '../../host-api/capability.js';
+import type { GrantView } from '../../host-api/grants/grant-view.js';
+import type { SecretValues } from '../../host-api/secrets/secret-values.js';
 import { capabilities as defaultCapabilities } from '../../host-api/capabilities/index.js';
 import type { ExtensionDescription, GuestBoot, OperationRequest } from '../../host-api/guest-protocol.js';
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
@@ -29,6 +31,12 @@ export interface IsolateSandboxOptions {
   codeCache?: CodeCache;
   /** Defaults to every capability in host-api/capabilities. */
   capabilities?: Readonly<Record<string, Capability>>;
+  /** The effective grant (manifest ∩ operator); default: nothing granted. */
+  grant?: GrantView;
+  /** Values of the granted secrets. */
+  secrets?: SecretValues;
+  /** Where every gated call is recorded. */
+  audit?: AuditSink;
 }
 
 /** How long a cancelled operation gets to notice `ctx.signal` before its isolate is ended. */
@@ -86,6 +94,15 @@ export class IsolateSandbox implements ExtensionSandbox {
       identity: options.identity,
       log: options.log,
       maxPayloadChars: options.limits.maxPayloadChars,
+      ...(options.grant === undefined ? {} : { grant: options.grant }),
+      ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
+      ...(options.audit === undefined ? {} : { audit: options.audit }),
+      // A host-call limit ends the operation: its reply becomes the LimitExceeded error, and the isolate goes.
+      onLimit: (callId, error) => {
+        const waiting = this.#running.get(callId);
+        this.#running.delete(callId);
+        waiting?.reject(error);
+      },
     });
   }
 
@@ -168,7 +185,7 @@ export class IsolateSandbox implements ExtensionSandbox {
     const callId = this.#nextCallId++;
     const deadline = Date.now() + limits.timeoutMs;
     const check = options.check ?? false;
-    const scope = this.#bridge.open(callId, { operation, check, deadline });
+    const scope = this.#bridge.open(callId, { operation, check, deadline, target: options.target ?? null });
     const request: OperationRequest = {
       callId,
       operation,
@@ -199,7 +216,7 @@ export class IsolateSandbox implements ExtensionSandbox {
         if (outcome.resultJson.length > limits.maxPayloadChars) {
           throw new ProvError('OperationFailed', `${identity.name} ${toKebabCase(operation)}: the result is larger than ${limits.maxPayloadChars} characters`);
         }
-        return { resultJson: outcome.resultJson, changed: false, ...(check ? { plan: [] } : {}) };
+        return { resultJson: outcome.resultJson, changed: scope.effects.changed, ...(check ? { plan: scope.effects.plan } : {}) };
       }
       // A denial the host really gave, left uncaught, keeps its exit code 4; a code the extension made up does not.
       if (outcome.status === 'thrown' && outcome.error.code === 'PermissionDenied') {
@@ -218,7 +235,11 @@ export class IsolateSandbox implements ExtensionSandbox {
       if (error.code === 'LimitExceeded') this.#endIsolate();
       throw error;
     } catch (error) {
-      if (error instanceof ProvError) throw error;
+      if (error instanceof ProvError) {
+        // A host-call limit: the guest may still be running; end it.
+        if (error.code === 'LimitExceeded' && String(error.details?.['limit'] ?? '').startsWith('host_')) this.#endIsolate();
+        throw error;
+      }
       if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
       throw this.#failure(error, watchdog.breach, operation, live.isolate);
     } finally {

@@ -130,11 +130,12 @@ g['__prov_settle'] = (seq: number, ok: boolean, payloadJson: string): void => {
     entry.resolve(value);
     return;
   }
-  const detail = (value ?? {}) as { code?: string; message?: string; hint?: string };
-  const error = new ErrorCtor(StringCtor(detail.message ?? 'host call failed')) as Error & { code?: string; hint?: string };
+  const detail = (value ?? {}) as { code?: string; message?: string; hint?: string; reason?: string };
+  const error = new ErrorCtor(StringCtor(detail.message ?? 'host call failed')) as Error & { code?: string; hint?: string; reason?: string };
   error.name = 'ProvHostError';
   if (detail.code !== undefined) error.code = detail.code;
   if (detail.hint !== undefined) error.hint = detail.hint;
+  if (detail.reason !== undefined) error.reason = detail.reason;
   entry.reject(error);
 };
 
@@ -172,6 +173,14 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
   node[parts[parts.length - 1]!] = value;
 }
 
+/** A fetch response crosses as data; `json()` is added here. */
+function withJson(response: unknown): unknown {
+  if (typeof response !== 'object' || response === null) return response;
+  const record = response as Record<string, unknown>;
+  record['json'] = () => parse(StringCtor(record['body'] === '' ? 'null' : record['body']));
+  return record;
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !isFrozen(value)) {
     for (const key of keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
@@ -185,7 +194,8 @@ function makeContext(callId: number, data: GuestContextData): Record<string, unk
   apply(mapSet, signals, [callId, signalState]);
   const ctx: Record<string, unknown> = {};
   for (const name of boot.hostCalls) {
-    setPath(ctx, name, (...args: unknown[]) => hostCall(callId, name, args));
+    const call = (...args: unknown[]) => hostCall(callId, name, args);
+    setPath(ctx, name, name === 'http.fetch' ? (...args: unknown[]) => apply(promiseThen, call(...args), [withJson]) : call);
   }
   ctx['check'] = data.check;
   ctx['deadline'] = data.deadline;

@@ -1,5 +1,7 @@
 import path from 'node:path';
-import type { LogSink } from '../../host-api/capability.js';
+import type { AuditSink, LogSink } from '../../host-api/capability.js';
+import { emptyGrant, type GrantView } from '../../host-api/grants/grant-view.js';
+import type { SecretValues } from '../../host-api/secrets/secret-values.js';
 import type { ExtensionDescription } from '../../host-api/guest-protocol.js';
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
 import type { ExtensionBundle } from '../build/bundle-extension.js';
@@ -21,6 +23,11 @@ export interface SandboxOptions {
   codeCacheDir?: string;
   /** A host process started ahead of time (e.g. while the bundle was built). */
   host?: SandboxHost;
+  /** The effective grant; default: nothing granted. */
+  grant?: GrantView;
+  secrets?: SecretValues;
+  /** Where every gated call is recorded. */
+  audit?: AuditSink;
 }
 
 /**
@@ -60,6 +67,8 @@ export class Sandbox implements ExtensionSandbox {
       identity,
       limits,
       ...(options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir }),
+      grant: options.grant ?? emptyGrant(),
+      secrets: [...(options.secrets ?? new Map<string, string>())],
     };
   }
 
@@ -165,6 +174,7 @@ export class Sandbox implements ExtensionSandbox {
     if (this.#ready !== undefined && this.#host?.alive) return this.#ready;
     const host = prestarted?.alive ? prestarted : SandboxHost.spawn();
     host.log = this.#options.log;
+    if (this.#options.audit !== undefined) host.audit = this.#options.audit;
     this.#host = host;
     const ready = (async () => {
       const reply = await this.#withBackstop(host, host.request({ type: 'load', load: this.#load }).reply, this.#options.limits.loadTimeoutMs);

@@ -78,8 +78,12 @@ describe('what the host allows an extension, whatever it asks', () => {
     expect(log.entries.filter((entry) => entry.level === 'warn')).toHaveLength(1);
   });
 
-  it('refuses host calls past 256 in flight, and the operation goes on', async () => {
-    expect((await runOperation(loaded, 'get-pricing', undefined)).result).toEqual({ ok: 256, refused: 44 });
+  it('ends the operation with LimitExceeded past 256 host calls in flight, and the next call runs', async () => {
+    await expect(runOperation(loaded, 'get-pricing', undefined)).rejects.toMatchObject({
+      code: 'LimitExceeded',
+      details: { limit: 'host_calls_in_flight', max: 256 },
+    });
+    expect((await runOperation(loaded, 'list-servers', undefined)).result).toContain('log');
   });
 
   it('runs queued calls one at a time, each within its own deadline', async () => {
@@ -104,9 +108,9 @@ describe('what the host allows an extension, whatever it asks', () => {
     (loaded.sandbox as Sandbox).host!.kill();
     const results = await Promise.all([1, 2, 3].map(() => runOperation(loaded, 'list-servers', undefined)));
     expect(results.map((outcome) => outcome.result)).toEqual([
-      ['check', 'deadline', 'extension', 'log', 'signal', 'sleep', 'target'],
-      ['check', 'deadline', 'extension', 'log', 'signal', 'sleep', 'target'],
-      ['check', 'deadline', 'extension', 'log', 'signal', 'sleep', 'target'],
+      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'signal', 'sleep', 'target'],
+      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'signal', 'sleep', 'target'],
+      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'signal', 'sleep', 'target'],
     ]);
   });
 
@@ -128,7 +132,7 @@ describe('what the host allows an extension, whatever it asks', () => {
 });
 
 describe('a gated capability without a grant check', () => {
-  it('is not offered to the guest at all (deny by default)', async () => {
+  it('is not offered to the guest at all when it declares no [permissions] key (deny by default)', async () => {
     const ran: string[] = [];
     const danger: Capability = {
       name: 'danger',

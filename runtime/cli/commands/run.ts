@@ -10,8 +10,10 @@ import type { CommandContext } from '../command-context.js';
 import { printHumanOutcome, printJsonSuccess } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { StderrLogSink } from '../stderr-log-sink.js';
+import { addGrantOptions, grantOptionsSchema, operatorSetup } from '../grant-options.js';
+import { readManifest } from '../../manifest/read-manifest.js';
 
-const optionsSchema = z.object({
+const optionsSchema = grantOptionsSchema.extend({
   input: z.string().optional(),
   config: z.string().optional(),
   check: z.boolean().default(false),
@@ -20,7 +22,7 @@ const optionsSchema = z.object({
 });
 
 export function runCommand(cli: CommandContext): Command {
-  return new Command('run')
+  return addGrantOptions(new Command('run'))
     .description('run an operation of an extension in its sandbox')
     .argument('<dir>', 'extension directory')
     .argument('<operation>', 'operation, kebab-case (create-server) or camelCase; "info" describes the extension')
@@ -41,6 +43,8 @@ export function runCommand(cli: CommandContext): Command {
       if (options.input !== undefined) input = parseInputJson(options.input);
       else if (options.config !== undefined) input = await readConfigFile(options.config);
 
+      const { manifest } = await readManifest(dir);
+      const operator = await operatorSetup(cli, options, manifest.extension.name);
       const started = performance.now();
       const cancel = new AbortController();
       const onSigint = () => cancel.abort();
@@ -49,6 +53,11 @@ export function runCommand(cli: CommandContext): Command {
         const outcome = await runExtension(dir, operation, input, {
           log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
           codeCacheDir: codeCacheDir(cli.env),
+          env: cli.env,
+          grant: operator.grant,
+          limitCaps: operator.limitCaps,
+          prompter: operator.prompter,
+          recordAlways: operator.recordAlways,
           check: options.check,
           signal: cancel.signal,
         });

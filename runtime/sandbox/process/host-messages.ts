@@ -1,4 +1,6 @@
+import type { AuditRecord } from '../../../host-api/audit/audit-record.js';
 import type { LogEntry } from '../../../host-api/capability.js';
+import type { GrantView } from '../../../host-api/grants/grant-view.js';
 import type { ExtensionDescription } from '../../../host-api/guest-protocol.js';
 import type { ExtensionIdentity, Target } from '../../../host-api/sdk/context.js';
 import type { ProvErrorJson } from '../../errors/index.js';
@@ -25,6 +27,10 @@ export interface LoadRequest {
   limits: ResolvedLimits;
   /** Where V8 code caches are kept; none: in memory only. */
   codeCacheDir?: string;
+  /** The effective grant the capabilities check every call against. */
+  grant: GrantView;
+  /** Values of the granted secrets the operator has (the host process has no environment to read them from). */
+  secrets: [string, string][];
 }
 
 export type ToSandboxHost =
@@ -36,7 +42,8 @@ export type ToSandboxHost =
 export type FromSandboxHost =
   | { type: 'reply'; id: number; ok: true; value: ReplyValue }
   | { type: 'reply'; id: number; ok: false; error: ProvErrorJson }
-  | { type: 'logs'; entries: LogEntry[] };
+  | { type: 'logs'; entries: LogEntry[] }
+  | { type: 'audit'; records: AuditRecord[] };
 
 export type ReplyValue =
   | { kind: 'loaded'; description: ExtensionDescription }

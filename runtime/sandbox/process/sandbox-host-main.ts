@@ -4,7 +4,8 @@
  * allocation it cannot satisfy (isolated-vm #457, #527), the parent sees the
  * exit, reports LimitExceeded and starts a new host for the next call.
  */
-import type { LogEntry, LogSink } from '../../../host-api/capability.js';
+import type { AuditRecord } from '../../../host-api/audit/audit-record.js';
+import type { AuditSink, LogEntry, LogSink } from '../../../host-api/capability.js';
 import { StackMapper } from '../../build/stack-mapper.js';
 import { ProvError, toProvError } from '../../errors/index.js';
 import { FileCodeCache, MemoryCodeCache } from '../code-cache.js';
@@ -19,13 +20,20 @@ let logBatch: LogEntry[] = [];
 let logBatchChars = 0;
 let logTimer: NodeJS.Timeout | undefined;
 
+let auditBatch: AuditRecord[] = [];
+
 function flushLogs(): void {
   clearTimeout(logTimer);
   logTimer = undefined;
-  if (logBatch.length === 0) return;
-  process.send?.({ type: 'logs', entries: logBatch } satisfies FromSandboxHost);
-  logBatch = [];
-  logBatchChars = 0;
+  if (logBatch.length > 0) {
+    process.send?.({ type: 'logs', entries: logBatch } satisfies FromSandboxHost);
+    logBatch = [];
+    logBatchChars = 0;
+  }
+  if (auditBatch.length > 0) {
+    process.send?.({ type: 'audit', records: auditBatch } satisfies FromSandboxHost);
+    auditBatch = [];
+  }
 }
 
 const log: LogSink = {
@@ -33,6 +41,19 @@ const log: LogSink = {
     logBatch.push(entry);
     logBatchChars += entry.message.length;
     if (logBatch.length >= LOG_BATCH_MAX || logBatchChars >= LOG_BATCH_MAX_CHARS) flushLogs();
+    else logTimer ??= setTimeout(flushLogs, LOG_FLUSH_MS);
+  },
+};
+
+/**
+ * Audit records travel with the log batches. A denied or mutating call is
+ * sent at once: if V8 aborts this process a moment later, the record of what
+ * the extension tried is already with prov.
+ */
+const audit: AuditSink = {
+  write(record) {
+    auditBatch.push(record);
+    if (record.decision !== 'allowed' || record.changed || auditBatch.length >= LOG_BATCH_MAX) flushLogs();
     else logTimer ??= setTimeout(flushLogs, LOG_FLUSH_MS);
   },
 };
@@ -57,6 +78,9 @@ async function load(request: LoadRequest): Promise<IsolateSandbox> {
     identity: request.identity,
     limits: request.limits,
     log,
+    audit,
+    grant: request.grant,
+    secrets: new Map(request.secrets),
     codeCache: request.codeCacheDir === undefined ? new MemoryCodeCache() : new FileCodeCache(request.codeCacheDir),
   });
 }

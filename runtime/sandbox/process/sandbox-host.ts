@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { LogEntry, LogSink } from '../../../host-api/capability.js';
+import type { AuditRecord } from '../../../host-api/audit/audit-record.js';
+import type { AuditSink, LogEntry, LogSink } from '../../../host-api/capability.js';
 import { isErrorCode, ProvError, type ProvErrorJson } from '../../errors/index.js';
 import { packageRoot } from '../../package-root.js';
 import type { FromSandboxHost, ReplyValue, ToSandboxHost } from './host-messages.js';
@@ -41,6 +42,7 @@ export class SandboxHost {
   #stderrTail = '';
   #exit: HostExit | undefined;
   #log: LogSink | undefined;
+  #audit: AuditSink | undefined;
   #killedFor: ProvError | undefined;
   #killing = false;
 
@@ -94,6 +96,11 @@ export class SandboxHost {
     this.#log = sink;
   }
 
+  /** Where the host's audit records go. */
+  set audit(sink: AuditSink) {
+    this.#audit = sink;
+  }
+
   /** Sends a request; `id` identifies it for `cancel`. */
   request(message: Request): { id: number; reply: Promise<ReplyValue> } {
     const id = this.#nextId++;
@@ -120,6 +127,16 @@ export class SandboxHost {
   }
 
   #receive(message: FromSandboxHost): void {
+    if (message.type === 'audit') {
+      for (const record of message.records) {
+        if (!isAuditRecord(record)) {
+          this.kill(new ProvError('SandboxFailure', 'The sandbox process sent a malformed audit record'));
+          return;
+        }
+        this.#audit?.write(record);
+      }
+      return;
+    }
     if (message.type === 'logs') {
       for (const entry of message.entries) {
         if (!isLogEntry(entry)) {
@@ -143,6 +160,7 @@ export class SandboxHost {
     if (typeof message !== 'object' || message === null) return undefined;
     const candidate = message as Record<string, unknown>;
     if (candidate['type'] === 'logs') return Array.isArray(candidate['entries']) ? (message as FromSandboxHost) : undefined;
+    if (candidate['type'] === 'audit') return Array.isArray(candidate['records']) ? (message as FromSandboxHost) : undefined;
     if (candidate['type'] !== 'reply' || typeof candidate['id'] !== 'number') return undefined;
     if (candidate['ok'] === true) return typeof candidate['value'] === 'object' && candidate['value'] !== null ? (message as FromSandboxHost) : undefined;
     const error = candidate['error'] as Record<string, unknown> | undefined;
@@ -183,6 +201,21 @@ export class SandboxHost {
     this.#child.ref();
     (this.#child.channel as { ref?: () => void } | undefined)?.ref?.();
   }
+}
+
+const AUDIT_STRINGS = ['time', 'extension', 'version', 'capability', 'call', 'decision'] as const;
+const AUDIT_NULLABLE_STRINGS = ['operation', 'target', 'error', 'server'] as const;
+const AUDIT_NUMBERS = ['duration_ms', 'bytes_in', 'bytes_out'] as const;
+
+function isAuditRecord(record: unknown): record is AuditRecord {
+  if (typeof record !== 'object' || record === null) return false;
+  const fields = record as Record<string, unknown>;
+  if (!AUDIT_STRINGS.every((key) => typeof fields[key] === 'string')) return false;
+  if (!AUDIT_NULLABLE_STRINGS.every((key) => fields[key] === null || typeof fields[key] === 'string')) return false;
+  if (!AUDIT_NUMBERS.every((key) => typeof fields[key] === 'number')) return false;
+  if (typeof fields['changed'] !== 'boolean') return false;
+  const permission = fields['permission'] as Record<string, unknown> | null;
+  return permission === null || (typeof permission === 'object' && typeof permission['key'] === 'string' && typeof permission['value'] === 'string');
 }
 
 function isLogEntry(entry: unknown): entry is LogEntry {

@@ -1,0 +1,49 @@
+import type { CallRecord, HostCallContext } from '../../capability.js';
+import { permissionDenied } from '../../grants/permission-denied.js';
+import { grantMatches, parseHttpGrant } from '../http/http-permissions.js';
+import { parseSecretGrant, secretsPermission } from './secret-permissions.js';
+import { secretValue } from './secrets-capability.js';
+
+const PLACEHOLDER = /\{\{secret:([^{}]*)\}\}/g;
+
+export function hasPlaceholder(text: string): boolean {
+  PLACEHOLDER.lastIndex = 0;
+  return PLACEHOLDER.test(text);
+}
+
+/** Where a request goes: a bound secret (`NAME@host`) is filled in only for that origin. */
+export interface Origin {
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+}
+
+/**
+ * Fills `{{secret:NAME}}` placeholders for a request to `origin`: each name
+ * must be in `[permissions] secrets` (exactly), bound to this origin if bound.
+ * `encode` turns the value into the form its context needs (URL-encoded in a
+ * URL, JSON-escaped in a JSON body).
+ */
+export function fillPlaceholders(
+  text: string,
+  origin: Origin,
+  call: HostCallContext,
+  record: CallRecord,
+  encode: (value: string) => string = (value) => value,
+): string {
+  return text.replace(PLACEHOLDER, (_match, name: string) => {
+    const grants = (call.grant.granted.secrets ?? []).map(parseSecretGrant).filter((grant) => grant.name === name);
+    const allowed = grants.some((grant) => grant.host === undefined || grantMatches(parseHttpGrant(grant.host), origin.scheme, origin.host, origin.port));
+    if (!allowed && grants.length > 0) {
+      record.permission = { key: 'secrets', value: name };
+      throw permissionDenied(secretsPermission, `${name}@${origin.host}`, call.grant, false);
+    }
+    if (!allowed) {
+      const requested = (call.grant.requested.secrets ?? []).some((entry) => parseSecretGrant(entry).name === name);
+      const error = permissionDenied(secretsPermission, name, call.grant, requested && grants.length === 0);
+      record.permission = { key: 'secrets', value: name };
+      throw error;
+    }
+    return encode(secretValue(name, call));
+  });
+}

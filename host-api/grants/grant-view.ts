@@ -1,0 +1,25 @@
+import type { PermissionKey, PermissionSet } from './permission-keys.js';
+
+/**
+ * What a gated call checks against: the effective grant (manifest ∩
+ * operator) and, to word a denial, what the manifest asked for.
+ */
+export interface GrantView {
+  /** The manifest's `[permissions]`, normalised. */
+  readonly requested: PermissionSet;
+  /** What the extension may actually reach. */
+  readonly granted: PermissionSet;
+  /** The extension's directory or registered name, for hints (`prov grant <dir>`). */
+  readonly source: string;
+  /** The operator's home directory: `~/` in a path means it (the sandbox host has no HOME). */
+  readonly home: string;
+}
+
+export function entries(set: PermissionSet, key: PermissionKey): readonly string[] {
+  return set[key] ?? [];
+}
+
+/** A grant view that grants nothing (tests, benchmarks, isolates that only log). */
+export function emptyGrant(source = '.', home = '/nonexistent'): GrantView {
+  return { requested: {}, granted: {}, source, home };
+}

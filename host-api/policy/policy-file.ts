@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { parse, stringify, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { toPlainData } from '../../runtime/data/plain-data.js';
+import { ProvError } from '../../runtime/errors/index.js';
+import { writeFileAtomic } from '../../runtime/state/atomic-write.js';
+import { PERMISSION_KEYS, type PermissionKey, type PermissionSet } from '../grants/permission-keys.js';
+
+/**
+ * The operator's policy file (`--policy FILE`, default
+ * `$PROV_HOME/policy.toml`): caps for every extension and, per extension
+ * name, what is granted and lower limits.
+ *
+ *   [limits]                 # caps on every extension's [limits]
+ *   memory_mb = 256
+ *   [extensions.hetzner]
+ *   http = ["api.hetzner.cloud"]
+ *   secrets = ["hetzner.token"]
+ *   [extensions.hetzner.limits]
+ *   timeout_ms = 10000
+ */
+const limitsSchema = z.strictObject({
+  memory_mb: z.int().min(8).optional(),
+  timeout_ms: z.int().min(1).optional(),
+  cpu_ms: z.int().min(1).optional(),
+});
+
+const grantShape = Object.fromEntries(PERMISSION_KEYS.map((key) => [key, z.array(z.string()).optional()])) as Record<PermissionKey, z.ZodOptional<z.ZodArray<z.ZodString>>>;
+
+const extensionPolicySchema = z.strictObject({ ...grantShape, limits: limitsSchema.optional() });
+
+export const policySchema = z.strictObject({
+  limits: limitsSchema.optional(),
+  extensions: z.record(z.string(), extensionPolicySchema).optional(),
+});
+
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyLimits = z.infer<typeof limitsSchema>;
+
+export interface LoadedPolicy {
+  file: string;
+  policy: Policy;
+}
+
+/** Reads a policy file; a missing default file is an empty policy, a missing `--policy` file an error. */
+export async function readPolicy(file: string, required: boolean): Promise<LoadedPolicy> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { file, policy: {} };
+    throw new ProvError('FileNotFound', `Cannot read the policy file ${file}`, { hint: 'Give --policy an existing TOML file, or record grants with "prov grant".' });
+  }
+  let raw: unknown;
+  try {
+    raw = toPlainData(parse(source));
+  } catch (error) {
+    const where = error instanceof TomlError ? `:${error.line}:${error.column}` : '';
+    throw new ProvError('PolicyInvalid', `${file}${where}: ${(error as Error).message.split('\n')[0]}`, { hint: 'Fix the TOML at that position.' });
+  }
+  const result = policySchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new ProvError('PolicyInvalid', `${file} is not a valid policy:\n${lines.join('\n')}`, {
+      hint: 'A policy has [limits] and [extensions.<name>] tables with permission lists (http, fs_read, …) and [extensions.<name>.limits].',
+    });
+  }
+  return { file, policy: result.data };
+}
+
+/** The operator's grant for one extension in this policy. */
+export function policyGrant(policy: Policy, extension: string): PermissionSet {
+  const entry = policy.extensions?.[extension];
+  const grant: PermissionSet = {};
+  if (entry === undefined) return grant;
+  for (const key of PERMISSION_KEYS) {
+    const values = entry[key];
+    if (values !== undefined) grant[key] = [...values];
+  }
+  return grant;
+}
+
+/** The limit caps for one extension: the policy's global caps, lowered by its own entry. */
+export function policyLimits(policy: Policy, extension: string): PolicyLimits {
+  const global = policy.limits ?? {};
+  const own = policy.extensions?.[extension]?.limits ?? {};
+  const lower = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+  const memory = lower(global.memory_mb, own.memory_mb);
+  const timeout = lower(global.timeout_ms, own.timeout_ms);
+  const cpu = lower(global.cpu_ms, own.cpu_ms);
+  return {
+    ...(memory === undefined ? {} : { memory_mb: memory }),
+    ...(timeout === undefined ? {} : { timeout_ms: timeout }),
+    ...(cpu === undefined ? {} : { cpu_ms: cpu }),
+  };
+}
+
+/**
+ * Adds grants for one extension to the policy file, written atomically
+ * (comments in the file are not kept: it is rewritten from its data).
+ */
+export async function recordGrant(file: string, extension: string, grant: PermissionSet): Promise<Policy> {
+  const { policy } = await readPolicy(file, false);
+  const extensions = { ...(policy.extensions ?? {}) };
+  const entry = { ...(extensions[extension] ?? {}) };
+  for (const key of PERMISSION_KEYS) {
+    const adding = grant[key] ?? [];
+    if (adding.length === 0) continue;
+    entry[key] = [...new Set([...(entry[key] ?? []), ...adding])];
+  }
+  extensions[extension] = entry;
+  const next: Policy = { ...policy, extensions };
+  await writeFileAtomic(file, `# prov policy: what the operator grants each extension (prov grant writes this file)\n${stringify(next)}\n`);
+  return next;
+}

@@ -1,0 +1,84 @@
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import type { PermissionSet } from '../../host-api/grants/permission-keys.js';
+import { policyGrant, policyLimits, readPolicy, recordGrant } from '../../host-api/policy/policy-file.js';
+import { denyingPrompter, type Prompter } from '../../host-api/policy/prompter.js';
+import { mergeSets } from '../../host-api/policy/resolve-grant.js';
+import { LIMIT_CAPS, type ResolvedLimits } from '../sandbox/limits.js';
+import { defaultPolicyFile } from '../state/prov-home.js';
+import type { CommandContext } from './command-context.js';
+import { TtyPrompter } from './tty-prompter.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The `--allow-…` flags, like Deno's: each repeatable, each one `[permissions]` key. */
+export const GRANT_FLAGS = [
+  { flag: '--allow-http', key: 'http', option: 'allowHttp', help: 'grant http access to a host, host:port, http://host or *.suffix' },
+  { flag: '--allow-read', key: 'fs_read', option: 'allowRead', help: 'grant reading below a path' },
+  { flag: '--allow-write', key: 'fs_write', option: 'allowWrite', help: 'grant writing below a path' },
+  { flag: '--allow-secret', key: 'secrets', option: 'allowSecret', help: 'grant {{secret:NAME}} placeholders for a secret (NAME or NAME@host)' },
+  { flag: '--allow-secret-read', key: 'secrets_read', option: 'allowSecretRead', help: 'grant reading a secret\'s value (the extension sees it)' },
+] as const;
+
+export const grantOptionsSchema = z.object({
+  allowHttp: z.array(z.string()).optional(),
+  allowRead: z.array(z.string()).optional(),
+  allowWrite: z.array(z.string()).optional(),
+  allowSecret: z.array(z.string()).optional(),
+  allowSecretRead: z.array(z.string()).optional(),
+  policy: z.string().optional(),
+  prompt: z.boolean().default(true),
+});
+
+export type GrantOptions = z.infer<typeof grantOptionsSchema>;
+
+/** Adds the grant flags, --policy and --no-prompt to a command. */
+export function addGrantOptions(command: Command): Command {
+  for (const { flag, help } of GRANT_FLAGS) command.addOption(new Option(`${flag} <value>`, `${help} (repeatable)`).argParser(collect));
+  return command
+    .option('--policy <file>', 'the operator policy file (default: $PROV_HOME/policy.toml)')
+    .option('--no-prompt', 'never ask: what is not granted is denied (also without a terminal)');
+}
+
+/** The flags' grants as a permission set. */
+export function flagGrant(options: GrantOptions): PermissionSet {
+  const grant: PermissionSet = {};
+  for (const { key, option } of GRANT_FLAGS) {
+    const values = options[option];
+    if (values !== undefined && values.length > 0) grant[key] = values;
+  }
+  return grant;
+}
+
+export interface OperatorSetup {
+  grant: PermissionSet;
+  limitCaps: ResolvedLimits;
+  prompter: Prompter;
+  policyFile: string;
+  recordAlways: (grant: PermissionSet) => Promise<void>;
+}
+
+/** Policy file + flags + prompter, for an extension named `name`. */
+export async function operatorSetup(cli: CommandContext, options: GrantOptions, name: string): Promise<OperatorSetup> {
+  const policyFile = options.policy ?? defaultPolicyFile(cli.env);
+  const { policy } = await readPolicy(policyFile, options.policy !== undefined);
+  const grant = mergeSets(policyGrant(policy, name), flagGrant(options));
+  const caps = policyLimits(policy, name);
+  const limitCaps: ResolvedLimits = {
+    ...LIMIT_CAPS,
+    ...(caps.memory_mb === undefined ? {} : { memoryMb: Math.min(caps.memory_mb, LIMIT_CAPS.memoryMb) }),
+    ...(caps.timeout_ms === undefined ? {} : { timeoutMs: Math.min(caps.timeout_ms, LIMIT_CAPS.timeoutMs) }),
+    ...(caps.cpu_ms === undefined ? {} : { cpuMs: Math.min(caps.cpu_ms, LIMIT_CAPS.cpuMs) }),
+  };
+  const interactive = options.prompt && cli.io.stdin !== undefined && (cli.io.stdin as { isTTY?: boolean }).isTTY === true && (cli.io.stderr as { isTTY?: boolean }).isTTY === true;
+  const prompter = interactive ? new TtyPrompter(cli.io.stdin!, cli.io.stderr, policyFile) : denyingPrompter;
+  return {
+    grant,
+    limitCaps,
+    prompter,
+    policyFile,
+    recordAlways: async (added) => {
+      await recordGrant(policyFile, name, added);
+    },
+  };
+}
