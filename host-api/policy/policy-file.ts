@@ -23,6 +23,8 @@ const limitsSchema = z.strictObject({
   memory_mb: z.int().min(8).optional(),
   timeout_ms: z.int().min(1).optional(),
   cpu_ms: z.int().min(1).optional(),
+  host_calls: z.int().min(1).optional(),
+  host_bytes_mb: z.int().min(1).optional(),
 });
 
 const grantShape = Object.fromEntries(PERMISSION_KEYS.map((key) => [key, z.array(z.string()).optional()])) as Record<PermissionKey, z.ZodOptional<z.ZodArray<z.ZodString>>>;
@@ -88,7 +90,11 @@ export function policyLimits(policy: Policy, extension: string): PolicyLimits {
   const memory = lower(global.memory_mb, own.memory_mb);
   const timeout = lower(global.timeout_ms, own.timeout_ms);
   const cpu = lower(global.cpu_ms, own.cpu_ms);
+  const calls = lower(global.host_calls, own.host_calls);
+  const bytes = lower(global.host_bytes_mb, own.host_bytes_mb);
   return {
+    ...(calls === undefined ? {} : { host_calls: calls }),
+    ...(bytes === undefined ? {} : { host_bytes_mb: bytes }),
     ...(memory === undefined ? {} : { memory_mb: memory }),
     ...(timeout === undefined ? {} : { timeout_ms: timeout }),
     ...(cpu === undefined ? {} : { cpu_ms: cpu }),

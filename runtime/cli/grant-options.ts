@@ -69,6 +69,8 @@ export async function operatorSetup(cli: CommandContext, options: GrantOptions, 
     ...(caps.memory_mb === undefined ? {} : { memoryMb: Math.min(caps.memory_mb, LIMIT_CAPS.memoryMb) }),
     ...(caps.timeout_ms === undefined ? {} : { timeoutMs: Math.min(caps.timeout_ms, LIMIT_CAPS.timeoutMs) }),
     ...(caps.cpu_ms === undefined ? {} : { cpuMs: Math.min(caps.cpu_ms, LIMIT_CAPS.cpuMs) }),
+    ...(caps.host_calls === undefined ? {} : { maxHostCalls: Math.min(caps.host_calls, LIMIT_CAPS.maxHostCalls!) }),
+    ...(caps.host_bytes_mb === undefined ? {} : { maxHostBytes: Math.min(caps.host_bytes_mb * 1024 * 1024, LIMIT_CAPS.maxHostBytes!) }),
   };
   const interactive = options.prompt && cli.io.stdin !== undefined && (cli.io.stdin as { isTTY?: boolean }).isTTY === true && (cli.io.stderr as { isTTY?: boolean }).isTTY === true;
   const prompter = interactive ? new TtyPrompter(cli.io.stdin!, cli.io.stderr, policyFile) : denyingPrompter;

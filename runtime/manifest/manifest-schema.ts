@@ -29,6 +29,10 @@ export const limitsTableSchema = z.strictObject({
   timeout_ms: z.int().min(1, 'must be at least 1').optional(),
   /** CPU time per operation (defaults to timeout_ms). */
   cpu_ms: z.int().min(1, 'must be at least 1').optional(),
+  /** Host calls per operation (default 100000). */
+  host_calls: z.int().min(1, 'must be at least 1').optional(),
+  /** Megabytes moved through host calls per operation (default 256). */
+  host_bytes_mb: z.int().min(1, 'must be at least 1').optional(),
 });
 
 /** `[permissions]`: what the extension asks for; each entry's grammar is checked by its capability. */

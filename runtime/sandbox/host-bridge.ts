@@ -17,8 +17,8 @@ export interface CallScope {
   cancel(): void;
   /** Ends the window: calls arriving later are dropped without running, nothing more is settled. */
   close(): void;
-  /** The PermissionDenied errors the host gave this operation's calls. */
-  readonly denials: readonly ProvError[];
+  /** The errors the host gave this operation's calls (an uncaught one keeps its code and exit code). */
+  readonly errors: readonly ProvError[];
   /** What the operation's mutating calls did (or, in check mode, planned). */
   readonly effects: EffectRecorder;
 }
@@ -27,7 +27,7 @@ interface OpenScope {
   context: HostCallContext;
   abort(reason: ProvError): void;
   closed: boolean;
-  denials: ProvError[];
+  errors: ProvError[];
   /** Host calls of this operation still running, and the size of their arguments. */
   inFlight: number;
   inFlightChars: number;
@@ -130,13 +130,13 @@ export class HostBridge {
       effects: new EffectRecorder(),
     };
     const scope: OpenScope = {
-      context, abort, closed: false, denials: [], inFlight: 0, inFlightChars: 0, calls: 0, bytes: 0,
+      context, abort, closed: false, errors: [], inFlight: 0, inFlightChars: 0, calls: 0, bytes: 0,
       target: details.target ?? null, breached: false,
     };
     this.#scopes.set(callId, scope);
     return {
       context,
-      denials: scope.denials,
+      errors: scope.errors,
       effects: context.effects,
       cancel: () => abort(CANCELLED),
       close: () => {
@@ -190,7 +190,7 @@ export class HostBridge {
     } catch (error) {
       ok = false;
       failure = error instanceof ProvError ? error : new ProvError('Internal', `ctx.${name} failed inside prov`, { cause: error });
-      if (failure.code === 'PermissionDenied') scope.denials.push(failure);
+      if (failure.isUserError && scope.errors.length < 1000) scope.errors.push(failure);
       const reason = failure.details?.['reason'];
       payload = JSON.stringify({
         code: failure.code,

@@ -94,6 +94,8 @@ export class IsolateSandbox implements ExtensionSandbox {
       identity: options.identity,
       log: options.log,
       maxPayloadChars: options.limits.maxPayloadChars,
+      ...(options.limits.maxHostCalls === undefined ? {} : { maxHostCalls: options.limits.maxHostCalls }),
+      ...(options.limits.maxHostBytes === undefined ? {} : { maxHostBytes: options.limits.maxHostBytes }),
       ...(options.grant === undefined ? {} : { grant: options.grant }),
       ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
       ...(options.audit === undefined ? {} : { audit: options.audit }),
@@ -218,10 +220,10 @@ export class IsolateSandbox implements ExtensionSandbox {
         }
         return { resultJson: outcome.resultJson, changed: scope.effects.changed, ...(check ? { plan: scope.effects.plan } : {}) };
       }
-      // A denial the host really gave, left uncaught, keeps its exit code 4; a code the extension made up does not.
-      if (outcome.status === 'thrown' && outcome.error.code === 'PermissionDenied') {
-        const denial = scope.denials.find((candidate) => candidate.message === outcome.error.message);
-        if (denial !== undefined) throw denial;
+      // An error the host really gave (a denial, a missing secret), left uncaught, keeps its code and exit code; one the extension made up does not.
+      if (outcome.status === 'thrown' && outcome.error.code !== undefined) {
+        const hostError = scope.errors.find((candidate) => candidate.code === outcome.error.code && candidate.message === outcome.error.message);
+        if (hostError !== undefined) throw hostError;
       }
       if (outcome.status === 'invalid-input') await loadInputWording();
       const error = describeOutcomeError(outcome, {

@@ -12,6 +12,10 @@ export interface ResolvedLimits {
   loadTimeoutMs: number;
   /** Largest JSON payload, in UTF-16 code units, crossing the boundary in one message. */
   maxPayloadChars: number;
+  /** Host calls one operation may make; past it the operation ends with LimitExceeded. */
+  maxHostCalls?: number;
+  /** Bytes one operation may move through host calls (arguments, results, what http and fs read and send). */
+  maxHostBytes?: number;
 }
 
 /** What an extension gets when its manifest says nothing. */
@@ -21,6 +25,8 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   cpuMs: 30_000,
   loadTimeoutMs: 5_000,
   maxPayloadChars: 8 * 1024 * 1024,
+  maxHostCalls: 100_000,
+  maxHostBytes: 256 * 1024 * 1024,
 };
 
 /** The most any manifest can ask for; an operator policy may lower these (later: the policy file). */
@@ -30,6 +36,8 @@ export const LIMIT_CAPS: ResolvedLimits = {
   cpuMs: 15 * 60_000,
   loadTimeoutMs: 5_000,
   maxPayloadChars: 8 * 1024 * 1024,
+  maxHostCalls: 1_000_000,
+  maxHostBytes: 1024 * 1024 * 1024,
 };
 
 /** Manifest `[limits]` capped by the runtime's caps; CPU defaults to the wall-clock limit. */
@@ -43,5 +51,7 @@ export function resolveLimits(requested: ManifestLimits | undefined, caps: Resol
     cpuMs,
     loadTimeoutMs: Math.min(DEFAULT_LIMITS.loadTimeoutMs, caps.loadTimeoutMs, timeoutMs),
     maxPayloadChars: Math.min(DEFAULT_LIMITS.maxPayloadChars, caps.maxPayloadChars),
+    maxHostCalls: Math.min(requested?.host_calls ?? DEFAULT_LIMITS.maxHostCalls!, caps.maxHostCalls ?? Infinity),
+    maxHostBytes: Math.min(requested?.host_bytes_mb === undefined ? DEFAULT_LIMITS.maxHostBytes! : requested.host_bytes_mb * 1024 * 1024, caps.maxHostBytes ?? Infinity),
   };
 }
