@@ -5,6 +5,8 @@ import path from 'node:path';
 /** Operations of the bench's own provider. */
 export const ROUND_TRIP_OPERATION = 'hostRoundTrip';
 export const NOOP_OPERATION = 'noop';
+/** `input.n` ctx.fs.exists calls on `input.path`, `input.concurrency` at a time; denials are caught and counted. */
+export const EXISTS_OPERATION = 'existsLoop';
 
 const REQUIRED_PROVIDER_OPERATIONS = [
   'createServer', 'deleteServer', 'listServers', 'getServerInfo', 'startServer', 'stopServer', 'rebootServer',
@@ -26,6 +28,27 @@ ${REQUIRED_PROVIDER_OPERATIONS.map((name) => `  async ${name}() { return null; }
     return input.n;
   },
   async ${NOOP_OPERATION}() { return null; },
+  async ${EXISTS_OPERATION}(input, ctx) {
+    let allowed = 0;
+    let denied = 0;
+    const one = async () => {
+      try {
+        await ctx.fs.exists(input.path);
+        allowed++;
+      } catch (error) {
+        if (error.code !== 'PermissionDenied') throw error;
+        denied++;
+      }
+    };
+    if (input.concurrency <= 1) {
+      for (let i = 0; i < input.n; i++) await one();
+    } else {
+      for (let i = 0; i < input.n; i += input.concurrency) {
+        await Promise.all(Array.from({ length: Math.min(input.concurrency, input.n - i) }, one));
+      }
+    }
+    return { allowed, denied };
+  },
 } as any);
 `;
 

@@ -1,8 +1,8 @@
-import { emptyGrant } from '../dist/host-api/grants/grant-view.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  emptyGrant,
   bundleExtension,
   IsolateSandbox,
   MemoryCodeCache,
@@ -18,6 +18,8 @@ import {
   type Manifest,
   type ResolvedLimits,
   type SandboxOptions,
+  type AuditSink,
+  type GrantView,
 } from '../dist/runtime/index.js';
 import type { PlainValue } from '../dist/runtime/index.js';
 
@@ -63,8 +65,13 @@ export async function prepareSubject(dir: string, times: number): Promise<Subjec
 // ---------------------------------------------------------------- in-process isolate
 
 /** New isolate in this process with the prelude and the bundle loaded. */
-export function loadIsolateSandbox(subject: Subject, codeCache: CodeCache = new MemoryCodeCache(), log: LogSink = NO_OP_LOG): Promise<IsolateSandbox> {
-  return IsolateSandbox.load({ bundle: subject.bundle, identity: subject.identity, limits: subject.limits, log, codeCache });
+export function loadIsolateSandbox(
+  subject: Subject,
+  codeCache: CodeCache = new MemoryCodeCache(),
+  log: LogSink = NO_OP_LOG,
+  access: { grant?: GrantView; audit?: AuditSink } = {},
+): Promise<IsolateSandbox> {
+  return IsolateSandbox.load({ bundle: subject.bundle, identity: subject.identity, limits: subject.limits, log, codeCache, ...access });
 }
 
 // ---------------------------------------------------------------- process-isolated sandbox
@@ -86,7 +93,7 @@ function track(host: SandboxHost | undefined): void {
  */
 export async function loadProcessSandbox(
   subject: Subject,
-  options: { host?: SandboxHost; codeCacheDir?: string; log?: LogSink } = {},
+  options: { host?: SandboxHost; codeCacheDir?: string; log?: LogSink; grant?: GrantView; audit?: AuditSink } = {},
 ): Promise<Sandbox> {
   track(options.host);
   const sandbox = await Sandbox.load({
@@ -96,6 +103,8 @@ export async function loadProcessSandbox(
     log: options.log ?? NO_OP_LOG,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir }),
+    ...(options.grant === undefined ? {} : { grant: options.grant }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
   });
   track(sandbox.host);
   return sandbox;
@@ -160,15 +169,20 @@ export async function tempCacheDir(): Promise<{ dir: string; cleanup(): Promise<
 // ---------------------------------------------------------------- either layer
 
 /** The LoadedExtension runOperation takes, built from the prepared bundle instead of bundling again. */
-export async function loadExtensionFromSubject(subject: Subject, layer: Layer, log: LogSink = NO_OP_LOG): Promise<LoadedExtension> {
-  const sandbox = layer === 'isolate' ? await loadIsolateSandbox(subject, undefined, log) : await loadProcessSandbox(subject, { log });
+export async function loadExtensionFromSubject(
+  subject: Subject,
+  layer: Layer,
+  log: LogSink = NO_OP_LOG,
+  access: { grant?: GrantView; audit?: AuditSink } = {},
+): Promise<LoadedExtension> {
+  const sandbox = layer === 'isolate' ? await loadIsolateSandbox(subject, undefined, log, access) : await loadProcessSandbox(subject, { log, ...access });
   return {
     dir: subject.dir,
     manifest: subject.manifest,
     identity: subject.identity,
     bundle: subject.bundle,
     limits: subject.limits,
-    grant: emptyGrant(subject.dir),
+    grant: access.grant ?? emptyGrant(subject.dir),
     sandbox,
   };
 }

@@ -19,3 +19,14 @@ export { MemoryCodeCache, FileCodeCache, type CodeCache } from './sandbox/code-c
 export type { OperationResult, PlanEntry } from './sandbox/operation-result.js';
 export type { PlainValue, PlainObject } from './data/plain-data.js';
 export type { LogSink, LogEntry, LogLevel, Capability } from '../host-api/capability.js';
+export type { AuditSink, CallRecord, HostCallContext, PermissionKind } from '../host-api/capability.js';
+export type { AuditRecord, AuditDecision } from '../host-api/audit/audit-record.js';
+export { FileAuditLog, readAudit, type AuditQuery } from '../host-api/audit/audit-log.js';
+export { suggestGrant, type GrantSuggestion } from '../host-api/audit/suggest-grant.js';
+export { emptyGrant, type GrantView } from '../host-api/grants/grant-view.js';
+export { PERMISSION_KEYS, type PermissionKey, type PermissionSet } from '../host-api/grants/permission-keys.js';
+export { denyingPrompter, StubPrompter, type Prompter, type PromptAnswer, type PromptRequest, type PromptItem } from '../host-api/policy/prompter.js';
+export { readPolicy, recordGrant, type Policy } from '../host-api/policy/policy-file.js';
+export { EnvSecretSource, FileSecretSource, ChainedSecretSource, type SecretSource } from '../host-api/secrets/secret-source.js';
+export { SecretMasker } from '../host-api/secrets/secret-masker.js';
+export { capabilities, permissionKinds } from '../host-api/capabilities/index.js';

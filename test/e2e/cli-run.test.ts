@@ -26,10 +26,12 @@ describe('prov run on the reference extension', () => {
     try {
       const file = path.join(ext.dir, 'server.toml');
       await writeFile(file, 'hostname = "db-1"\nplan = "cx42"\nzone = "nbg1"\n[tags]\nrole = "db"\n');
-      const run = await runProv(['run', HETZNER, 'create-server', '--check', '--json', '--config', file]);
-      expect(run.code).toBe(0);
+      const grants = ['--allow-http', 'api.hetzner.cloud', '--allow-secret', 'hetzner.token', '--allow-read', '~/.config/hetzner'];
+      // Under --check the POST is planned, not sent: no token and no network needed.
+      const run = await runProv(['run', HETZNER, 'create-server', '--check', '--json', '--config', file, ...grants], { env: { HOME: ext.dir } });
+      expect(run.code, run.stderr).toBe(0);
       expect(run.json.ok).toBe(true);
-      expect(run.json.plan).toEqual([]);
+      expect(run.json.plan).toMatchObject([{ capability: 'http', call: 'http.fetch', target: 'POST https://api.hetzner.cloud/v1/servers', changes: true }]);
       expect(run.json.result.request.body).toMatchObject({ name: 'db-1', server_type: 'cx42', location: 'nbg1', labels: { role: 'db' } });
       expect(run.json.result.request.body.user_data).toContain('hostname: db-1');
       expect(run.json.result.request.body.user_data).toContain('role=db');
@@ -46,7 +48,7 @@ describe('prov run on the reference extension', () => {
     expect(validate.function).toBe('validateConfig');
     expect(validate.input_schema.properties.hostname).toMatchObject({ type: 'string', maxLength: 63 });
     expect(validate.input_schema.required).toEqual(expect.arrayContaining(['hostname', 'plan', 'zone']));
-    expect(run.json.result).toMatchObject({ name: 'hetzner', kind: 'provider', version: '0.1.0', limits: { memory_mb: 64 } });
+    expect(run.json.result).toMatchObject({ name: 'hetzner', kind: 'provider', version: '0.2.0', limits: { memory_mb: 64 } });
     expect(run.json.result.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 

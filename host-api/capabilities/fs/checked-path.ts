@@ -1,7 +1,9 @@
-import { lstat, readlink, realpath } from 'node:fs/promises';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { CallRecord, HostCallContext, PermissionKind } from '../../capability.js';
 import { malformed, permissionDenied } from '../../grants/permission-denied.js';
+import { hostCallFailed } from '../host-call-failed.js';
 import { expandPath, fsReadPermission, fsWritePermission, isWithin } from './fs-permissions.js';
 
 declare const checked: unique symbol;
@@ -58,11 +60,17 @@ export async function checkPath(
   }
   // The audit names the path itself: `prov audit --suggest` builds the least grant from it.
   record.permission = { key: kind.key, value: lexical };
-  const realRoot = await resolveExisting(root);
-  const real =
-    leaf === 'link' && lexical !== root
-      ? path.join(await resolveExisting(path.dirname(lexical)), path.basename(lexical))
-      : await resolveExisting(lexical);
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = resolveRoot(root);
+    real =
+      leaf === 'link' && lexical !== root
+        ? path.join(resolveExisting(path.dirname(lexical)), path.basename(lexical))
+        : resolveExisting(lexical);
+  } catch (error) {
+    throw hostCallFailed(error, lexical); // ELOOP, EACCES on the way
+  }
   if (!isWithin(realRoot, real)) {
     throw permissionDenied(kind, real, call.grant, false, record);
   }
@@ -72,23 +80,45 @@ export async function checkPath(
   return { lexical, real, root: realRoot, access } as CheckedPath;
 }
 
+/** Granted roots that exist, resolved once: a root is fixed for the life of the grant. */
+const resolvedRoots = new Map<string, string>();
+
+function resolveRoot(root: string): string {
+  const known = resolvedRoots.get(root);
+  if (known !== undefined) return known;
+  const real = resolveExisting(root);
+  if (existsAsIs(root)) resolvedRoots.set(root, real);
+  return real;
+}
+
+function existsAsIs(file: string): boolean {
+  try {
+    realpathSync.native(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Resolves every link in the existing part of `target` and appends the part
  * that does not exist yet. A dangling link is followed by hand: writing
- * through it would create its target, wherever that is.
+ * through it would create its target, wherever that is. Synchronous on
+ * purpose: realpath and lstat never block on what they look at (a FIFO is
+ * not opened), and a thread-pool hop per step would triple a check's cost.
  */
-async function resolveExisting(target: string, hops = 0): Promise<string> {
+function resolveExisting(target: string, hops = 0): string {
   if (hops > 40) throw Object.assign(new Error(`too many levels of symbolic links at ${target}`), { code: 'ELOOP' });
   const rest: string[] = [];
   let current = target;
   for (;;) {
     try {
-      return path.join(await realpath(current), ...rest.reverse());
+      return path.join(realpathSync.native(current), ...rest.reverse());
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
-      if (await isLink(current)) {
-        const pointsTo = path.resolve(path.dirname(current), await readlink(current));
+      if (isLink(current)) {
+        const pointsTo = path.resolve(path.dirname(current), readlinkSync(current));
         return resolveExisting(path.join(pointsTo, ...rest.reverse()), hops + 1);
       }
       const parent = path.dirname(current);
@@ -99,9 +129,9 @@ async function resolveExisting(target: string, hops = 0): Promise<string> {
   }
 }
 
-async function isLink(file: string): Promise<boolean> {
+function isLink(file: string): boolean {
   try {
-    return (await lstat(file)).isSymbolicLink();
+    return lstatSync(file).isSymbolicLink();
   } catch {
     return false;
   }

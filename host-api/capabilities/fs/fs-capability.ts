@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, lstatSync } from 'node:fs';
 import { lstat, mkdir, open, opendir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -170,7 +170,13 @@ async function statCall([file]: PlainValue[], call: HostCallContext, record: Cal
 
 async function existsCall([file]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
   const target = await checkPath(file, 'read', call, record);
-  return (await existing(target.real)) !== undefined;
+  try {
+    lstatSync(target.real); // a stat never blocks on what it looks at; no thread-pool hop for the commonest check
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw hostCallFailed(error, target.lexical);
+  }
 }
 
 async function mkdirCall([dir, rawOptions]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {

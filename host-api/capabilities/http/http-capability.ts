@@ -70,20 +70,20 @@ function originOf(target: CheckedUrl): Origin {
  * filled; after a redirect to another origin, headers that carried a
  * placeholder are dropped, and a body that carries one is refused.
  */
-function materialize(template: RequestTemplate, target: CheckedUrl, first: CheckedUrl, call: HostCallContext, record: CallRecord) {
+function materialize(template: RequestTemplate, target: CheckedUrl, first: CheckedUrl, call: HostCallContext, record: CallRecord, fill = true) {
   const onOrigin = sameOrigin(target, first);
   const origin = originOf(target);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(template.headers)) {
     if (!hasPlaceholder(value)) headers[name] = value;
-    else if (onOrigin) headers[name] = fillPlaceholders(value, origin, call, record);
+    else if (onOrigin) headers[name] = fillPlaceholders(value, origin, call, record, undefined, fill);
   }
   let body: Buffer | undefined;
   if (template.body !== undefined) {
     if (!onOrigin && hasPlaceholder(template.body)) {
       throw malformed(httpPermission, `http.fetch: a redirect to ${target.url.origin} would carry a body with {{secret:…}} placeholders to another origin; refused`);
     }
-    const filled = onOrigin ? fillPlaceholders(template.body, origin, call, record, template.json ? (value) => JSON.stringify(value).slice(1, -1) : undefined) : template.body;
+    const filled = onOrigin ? fillPlaceholders(template.body, origin, call, record, template.json ? (value) => JSON.stringify(value).slice(1, -1) : undefined, fill) : template.body;
     body = Buffer.from(filled, 'utf8');
     if (body.length > MAX_REQUEST_BYTES) throw new ProvError('LimitExceeded', `http.fetch: the request body is larger than ${MAX_REQUEST_BYTES} bytes`);
   }
@@ -94,18 +94,19 @@ async function fetchCall([rawUrl, rawInit]: PlainValue[], call: HostCallContext,
   const { template, redirect, timeoutMs } = parseInit(rawInit);
   const first = checkUrl(rawUrl, call, record);
   // A placeholder in the URL is filled (URL-encoded) before the hop is sent; the checked host is the template's.
-  const fillUrl = (target: CheckedUrl): CheckedUrl => {
+  const fillUrl = (target: CheckedUrl, fill = true): CheckedUrl => {
     if (!hasPlaceholder(target.url.href) && !hasPlaceholder(decodeURI(target.url.href))) return target;
-    const filled = new URL(fillPlaceholders(decodeURI(target.url.href), originOf(target), call, record, encodeURIComponent));
+    const filled = new URL(fillPlaceholders(decodeURI(target.url.href), originOf(target), call, record, encodeURIComponent, fill));
     if (filled.host !== target.url.host) throw malformed(httpPermission, 'http.fetch: a {{secret:…}} placeholder cannot change the URL\'s host');
     return { ...target, url: filled };
   };
 
   const mutating = !SAFE_METHODS.has(template.method);
   if (call.check && mutating) {
-    // Checked like a real request (grant, secrets), then planned, not sent.
-    const { body } = materialize(template, first, first, call, record);
-    fillUrl(first);
+    // Checked like a real request (grant, secret grants), then planned, not sent: the digest is of the
+    // body with its placeholders, so a plan needs no secret value and never hashes one.
+    const { body } = materialize(template, first, first, call, record, false);
+    fillUrl(first, false);
     record.planned = true;
     record.changed = true;
     const digest = body === undefined ? undefined : createHash('sha256').update(body).digest('hex');

@@ -1,6 +1,7 @@
 import type { CallRecord, HostCallContext } from '../../capability.js';
 import { permissionDenied } from '../../grants/permission-denied.js';
-import { grantMatches, parseHttpGrant } from '../http/http-permissions.js';
+import { ProvError } from '../../../runtime/errors/index.js';
+import { grantFor, grantMatches, parseHttpGrant } from '../http/http-permissions.js';
 import { parseSecretGrant, secretsPermission } from './secret-permissions.js';
 import { secretValue } from './secrets-capability.js';
 
@@ -30,13 +31,19 @@ export function fillPlaceholders(
   call: HostCallContext,
   record: CallRecord,
   encode: (value: string) => string = (value) => value,
+  fill = true,
 ): string {
-  return text.replace(PLACEHOLDER, (_match, name: string) => {
+  return text.replace(PLACEHOLDER, (_match: string, name: string) => {
     const grants = (call.grant.granted.secrets ?? []).map(parseSecretGrant).filter((grant) => grant.name === name);
     const allowed = grants.some((grant) => grant.host === undefined || grantMatches(parseHttpGrant(grant.host), origin.scheme, origin.host, origin.port));
     if (!allowed && grants.length > 0) {
       record.permission = { key: 'secrets', value: name };
-      throw permissionDenied(secretsPermission, `${name}@${origin.host}`, call.grant, false);
+      const here = grantFor(origin.scheme, origin.host, origin.port);
+      const bound = grants.map((grant) => grant.host).join(', ');
+      throw new ProvError('PermissionDenied', `The secret "${name}" is granted only for ${bound}; this request goes to ${here}`, {
+        hint: `If ${here} should get it, grant --allow-secret ${name}@${here} (and ask for it in [permissions] secrets).`,
+        details: { permission: 'secrets', value: `${name}@${here}`, requested: false },
+      });
     }
     if (!allowed) {
       const requested = (call.grant.requested.secrets ?? []).some((entry) => parseSecretGrant(entry).name === name);
@@ -44,6 +51,7 @@ export function fillPlaceholders(
       record.permission = { key: 'secrets', value: name };
       throw error;
     }
-    return encode(secretValue(name, call));
+    // A check-mode plan checks the grant but needs no value: nothing is sent.
+    return fill ? encode(secretValue(name, call)) : _match;
   });
 }

@@ -6,7 +6,7 @@ import { suggestGrant } from '../../../host-api/audit/suggest-grant.js';
 import { permissionKinds } from '../../../host-api/capabilities/index.js';
 import { PERMISSION_KEYS } from '../../../host-api/grants/permission-keys.js';
 import type { PlainValue } from '../../data/plain-data.js';
-import { escapeControl } from '../../data/control-characters.js';
+import { escapeControl, escapeLines } from '../../data/control-characters.js';
 import { ProvError } from '../../errors/index.js';
 import { auditLogFile } from '../../state/prov-home.js';
 import type { CommandContext } from '../command-context.js';
@@ -62,7 +62,7 @@ export function auditCommand(cli: CommandContext): Command {
         const toml = Object.keys(suggestion.permissions).length === 0 ? '[permissions]\n' : stringify({ permissions: suggestion.permissions });
         cli.io.stdout.write(
           `# the least grant for ${escapeControl(options.suggest)}, from ${suggestion.calls} audited call(s), ${suggestion.denied} of them denied\n` +
-            `${escapeControl(toml)}\n# or for one run:\n#   ${escapeControl(flags.join(' ') || '(no flags needed)')}\n`,
+            `${escapeLines(toml)}\n# or for one run:\n#   ${escapeControl(flags.join(' ') || '(no flags needed)')}\n`,
         );
         return;
       }

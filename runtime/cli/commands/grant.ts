@@ -5,7 +5,7 @@ import { permissionKinds } from '../../../host-api/capabilities/index.js';
 import { PERMISSION_KEYS, type PermissionSet } from '../../../host-api/grants/permission-keys.js';
 import { recordGrant } from '../../../host-api/policy/policy-file.js';
 import { normalizeSet } from '../../../host-api/policy/resolve-grant.js';
-import { escapeControl } from '../../data/control-characters.js';
+import { escapeLines } from '../../data/control-characters.js';
 import { ProvError } from '../../errors/index.js';
 import { readManifest } from '../../manifest/read-manifest.js';
 import { requestedPermissions } from '../../manifest/requested-permissions.js';
@@ -66,7 +66,7 @@ export function grantCommand(cli: CommandContext): Command {
         cli.io.stderr.write(`Nothing recorded for ${name}.\n`);
         return;
       }
-      cli.io.stdout.write(`${escapeControl(stringify({ extensions: { [name]: grant } }))}\n`);
+      cli.io.stdout.write(`${escapeLines(stringify({ extensions: { [name]: grant } }))}\n`);
       cli.io.stderr.write(`✓ recorded in ${policyFile}\n`);
     });
 }
