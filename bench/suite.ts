@@ -24,6 +24,7 @@ import { InHostBaseline } from './baselines/in-host.js';
 import { measureColdLoad } from './cold-load.js';
 import { series } from './harness.js';
 import { measureHostRoundTrip } from './host-roundtrip.js';
+import { CHECKED_CALLS_PER_OPERATION, measureCheckedCalls, THROUGHPUT_CALLS, THROUGHPUT_CONCURRENCY } from './checked-call.js';
 import { NOOP_OPERATION, writeProbeExtension } from './probe-extension.js';
 import { formatMs, formatRatio, summarize, type Summary } from './stats.js';
 import {
@@ -94,6 +95,8 @@ try {
   const [warmNoop] = await measureWarmCalls(probe, [{ operation: NOOP_OPERATION, input: undefined }], ROUNDS, [ipcAdvanced, ipcJson]);
   progress('guest→host round trip');
   const roundTrip = await measureHostRoundTrip(probe, ROUNDS);
+  progress('checked capability calls');
+  const checked = await measureCheckedCalls(probe, ROUNDS);
   progress('');
 
   // ---------------------------------------------------------------- table
@@ -112,6 +115,8 @@ try {
     ...warmPair('warm op call: validateConfig', warmValidate!.prov, warmValidate!.inHost, 100),
     ...warmPair('warm op call: no-op (probe)', warmNoop!.prov, warmNoop!.inHost, undefined),
     ...warmPair(`guest→host round trip (ctx.log.debug ×${roundTrip.callsPerOperation})`, roundTrip.prov, roundTrip.inHost, 100),
+    ...LAYERS.map((layer) => checkedRow(`checked call, allowed (ctx.fs.exists ×${CHECKED_CALLS_PER_OPERATION})`, layer, summarize(checked.allowed[layer]), summarize(checked.bare[layer]), 100)),
+    ...LAYERS.map((layer) => checkedRow(`checked call, denied (ctx.fs.exists ×${CHECKED_CALLS_PER_OPERATION})`, layer, summarize(checked.denied[layer]), summarize(checked.bare[layer]), 100)),
   ];
   console.log(
     renderTable(
@@ -154,6 +159,12 @@ try {
       ? 'All targets met (Sandbox rows).'
       : `Targets not met on the Sandbox rows (${unmet.length}; reported, not enforced):\n${unmet.map((line) => `  - ${line}`).join('\n')}`,
   );
+  const rate = (layer: Layer) => summarize(checked.throughput[layer]);
+  console.log('');
+  console.log(
+    `checked calls per second (ctx.fs.exists allowed, ${THROUGHPUT_CALLS} per operation, ${THROUGHPUT_CONCURRENCY} in flight; target ≥ 50000/s): ` +
+      LAYERS.map((layer) => `${LAYER_NAMES[layer]} p50 ${Math.round(rate(layer).p50)}/s (worst ${Math.round(rate(layer).min)}/s)${layer === 'process' ? ` — ${rate(layer).p50 >= 50_000 ? 'met' : 'NOT met'}` : ''}`).join('; '),
+  );
   console.log(`
 layers:
   Sandbox         what prov runs: the isolate in a supervised sandbox host process (SandboxHost), over Node IPC
@@ -172,7 +183,11 @@ cold load = new isolate → first result: load (new isolate, prelude, bundle) + 
   IsolateSandbox: IsolateSandbox.load; uncached: a new MemoryCodeCache per load; warm: one shared, primed one.
 spawn host → first result: Sandbox.load without a host (SandboxHost.spawn, then load) + the first call — fully cold;
   no target (the cold-load targets are for a new isolate); beside process/op, the other way to get a fresh process.
-round trip: per-call = one operation's time / ${roundTrip.callsPerOperation}; the operation's own fixed cost is included; debug entries, no-op sink.`);
+round trip: per-call = one operation's time / ${roundTrip.callsPerOperation}; the operation's own fixed cost is included; debug entries, no-op sink.
+checked call: ctx.fs.exists on a granted path (allowed) or outside it (denied, caught by the guest), awaited one at a time;
+  per call = operation time / ${CHECKED_CALLS_PER_OPERATION}; every call checked against the grant and written to a counting audit sink
+  (Sandbox: over IPC, before the reply). Baseline: the bare bridge round trip (ctx.log.debug ×${CHECKED_CALLS_PER_OPERATION}, not audited)
+  on the same layer, interleaved; ratio = checked / bare. Audit records received: Sandbox ${checked.auditRecords.process}, IsolateSandbox ${checked.auditRecords.isolate}.`);
 
   // ---------------------------------------------------------------- details
 
@@ -259,6 +274,20 @@ function warmRow(figure: string, layer: Layer, prov: Summary, base: Summary, p95
     baseline: base,
     ratio: overhead >= 1 ? `${formatRatio(overhead)} slower` : `${formatRatio(1 / overhead)} faster`,
     targets: p95TargetUs === undefined ? [] : [{ text: `p95 ≤ ${p95TargetUs} µs`, met: prov.p95 * 1000 <= p95TargetUs }],
+  };
+}
+
+/** A checked capability call beside the bare bridge round trip on the same layer. */
+function checkedRow(figure: string, layer: Layer, prov: Summary, bare: Summary, p95TargetUs: number): Row {
+  const overhead = prov.p50 / bare.p50;
+  return {
+    figure,
+    layer,
+    prov,
+    baselineName: 'bare round trip',
+    baseline: bare,
+    ratio: overhead >= 1 ? `${formatRatio(overhead)} slower` : `${formatRatio(1 / overhead)} faster`,
+    targets: [{ text: `p95 ≤ ${p95TargetUs} µs`, met: prov.p95 * 1000 <= p95TargetUs }],
   };
 }
 

@@ -16,6 +16,17 @@ export function permissionDenied(
   record?: CallRecord,
 ): ProvError {
   if (record !== undefined) record.permission = { key: kind.key, value };
+  // A denial's stack would only show prov's own frames; not capturing it makes a denial as cheap as an allowed call.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return denial(kind, value, grant, requested);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function denial(kind: PermissionKind, value: string, grant: GrantView, requested: boolean): ProvError {
   const shown = JSON.stringify(escapeControl(value));
   const flag = `${kind.flag} ${shellWord(value)}`;
   if (requested) {

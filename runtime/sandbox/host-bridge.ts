@@ -156,12 +156,21 @@ export class HostBridge {
     }
   }
 
-  /** Entry point of the guest's `__prov_send`. Arguments come straight from the guest: check everything. */
-  readonly receive = (callId: unknown, seq: unknown, name: unknown, argsJson: unknown): void => {
-    if (typeof callId !== 'number' || typeof seq !== 'number' || typeof name !== 'string') return;
-    const scope = this.#scopes.get(callId);
-    if (scope === undefined) return;
-    void this.#run(callId, scope, seq, name, argsJson);
+  /**
+   * Entry point of the guest's `__prov_send`: flat (callId, seq, name,
+   * argsJson) quadruples, one or a batch. Arguments come straight from the
+   * guest: check everything.
+   */
+  readonly receive = (...flat: unknown[]): void => {
+    for (let index = 0; index + 4 <= flat.length; index += 4) {
+      const callId = flat[index];
+      const seq = flat[index + 1];
+      const name = flat[index + 2];
+      if (typeof callId !== 'number' || typeof seq !== 'number' || typeof name !== 'string') continue;
+      const scope = this.#scopes.get(callId);
+      if (scope === undefined) continue;
+      void this.#run(callId, scope, seq, name, flat[index + 3]);
+    }
   };
 
   async #run(callId: number, scope: OpenScope, seq: number, name: string, argsJson: unknown): Promise<void> {

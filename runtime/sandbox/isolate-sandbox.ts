@@ -312,13 +312,26 @@ export class IsolateSandbox implements ExtensionSandbox {
         global.deleteSync(name);
         return ref;
       };
-      const settle = take<(seq: number, ok: boolean, payload: string) => void>('__prov_settle');
+      const settle = take<(...flat: (number | boolean | string)[]) => void>('__prov_settle');
       const run = take<(requestJson: string) => void>('__prov_run');
       const abort = take<(callId: number, reason: string) => void>('__prov_abort');
       const init = take<() => string>('__prov_init');
       const describe = take<() => string>('__prov_describe');
+      // Settles that come in one turn of this process's loop cross into the guest together.
+      let outbox: (number | boolean | string)[] = [];
+      let flushQueued = false;
+      const flush = () => {
+        const batch = outbox;
+        outbox = [];
+        flushQueued = false;
+        if (!isolate.isDisposed) settle.applyIgnored(undefined, batch);
+      };
       this.#bridge.attach((seq, ok, payload) => {
-        if (!isolate.isDisposed) settle.applyIgnored(undefined, [seq, ok, payload]);
+        outbox.push(seq, ok, payload);
+        if (!flushQueued) {
+          flushQueued = true;
+          setImmediate(flush);
+        }
       });
 
       const bundleScript = await this.#compiler.compile(isolate, bundle.code, bundle.filename);

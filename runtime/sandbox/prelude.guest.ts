@@ -22,7 +22,8 @@ import type {
 } from '../../host-api/guest-protocol.js';
 import { RUN_REPLY_OUTCOME, RUN_REPLY_RESULT } from '../../host-api/guest-protocol.js';
 
-type HostSend = (callId: number, seq: number, name: string, argsJson: string) => void;
+/** Flat (callId, seq, name, argsJson) quadruples. */
+type HostSend = (...flat: unknown[]) => void;
 type HostDone = (callId: number, reply: string) => void;
 type AnyFunction = (...args: unknown[]) => unknown;
 interface OperationObject {
@@ -94,8 +95,38 @@ function hostCall(callId: number, name: string, args: unknown[]): Promise<unknow
   return new PromiseCtor((resolve, reject) => {
     const seq = nextSeq++;
     apply(mapSet, pending, [seq, { callId, resolve, reject }]);
-    send(callId, seq, name, payload);
+    post(callId, seq, name, payload);
   });
+}
+
+/**
+ * Calls made in one turn of the guest (a Promise.all of many) cross to the
+ * host together, as one flat argument list of (callId, seq, name, args)
+ * quadruples, once the turn's synchronous code is done: one crossing instead
+ * of one per call.
+ */
+let outbox: unknown[] = [];
+let outboxLength = 0;
+let flushQueued = false;
+const resolved = PromiseCtor.resolve();
+
+function post(callId: number, seq: number, name: string, payload: string): void {
+  outbox[outboxLength++] = callId;
+  outbox[outboxLength++] = seq;
+  outbox[outboxLength++] = name;
+  outbox[outboxLength++] = payload;
+  if (!flushQueued) {
+    flushQueued = true;
+    apply(promiseThen, resolved, [flushOutbox]);
+  }
+}
+
+function flushOutbox(): void {
+  const batch = outbox;
+  outbox = [];
+  outboxLength = 0;
+  flushQueued = false;
+  apply(send, undefined, batch);
 }
 
 /**
@@ -121,7 +152,14 @@ function cancelPending(callId: number): void {
   }
 }
 
-g['__prov_settle'] = (seq: number, ok: boolean, payloadJson: string): void => {
+/** The host settles calls in batches: flat (seq, ok, payloadJson) triples. */
+g['__prov_settle'] = (...flat: unknown[]): void => {
+  for (let index = 0; index + 3 <= flat.length; index += 3) {
+    settleOne(flat[index] as number, flat[index + 1] as boolean, flat[index + 2] as string);
+  }
+};
+
+function settleOne(seq: number, ok: boolean, payloadJson: string): void {
   const entry = apply(mapGet, pending, [seq]) as Pending | undefined;
   if (entry === undefined) return;
   apply(mapDelete, pending, [seq]);
@@ -137,7 +175,7 @@ g['__prov_settle'] = (seq: number, ok: boolean, payloadJson: string): void => {
   if (detail.hint !== undefined) error.hint = detail.hint;
   if (detail.reason !== undefined) error.reason = detail.reason;
   entry.reject(error);
-};
+}
 
 // ---------------------------------------------------------------- ctx
 
