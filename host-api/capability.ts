@@ -42,6 +42,8 @@ export interface HostCallContext {
   readonly grant: GrantView;
   /** Values of the granted secrets the operator's source has. */
   readonly secrets: SecretValues;
+  /** Masks those values in text (before anything cuts it, so no part of a value survives a cut). */
+  readonly mask: (text: string) => string;
   /** Mutating calls report here: their plan entries (check mode) and whether they changed anything. */
   readonly effects: EffectRecorder;
 }

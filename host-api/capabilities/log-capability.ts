@@ -12,14 +12,15 @@ export const MAX_LOG_CHARS_PER_OPERATION = 1024 * 1024;
 /** Characters logged so far, per operation (its HostCallContext). */
 const logged = new WeakMap<object, number>();
 
-function formatMessage(value: PlainValue | undefined): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+function formatMessage(value: PlainValue | undefined, mask: (text: string) => string): string {
+  // Masked before the cut: a secret that straddles the cut would otherwise leave its first characters.
+  const text = mask(typeof value === 'string' ? value : JSON.stringify(value ?? null));
   return text.length > MAX_LOG_MESSAGE_CHARS ? `${text.slice(0, MAX_LOG_MESSAGE_CHARS)}… [cut]` : text;
 }
 
 function logAt(level: LogLevel): HostCallHandler {
   return async ([message, fields], call) => {
-    const text = formatMessage(message);
+    const text = formatMessage(message, call.mask);
     let entryFields: { fields?: Record<string, PlainValue> } = {};
     let fieldsJson = '';
     if (typeof fields === 'object' && fields !== null && !Array.isArray(fields)) {

@@ -13,6 +13,12 @@ export interface GrantView {
   readonly source: string;
   /** The operator's home directory: `~/` in a path means it (the sandbox host has no HOME). */
   readonly home: string;
+  /**
+   * prov's own state ($PROV_HOME, the secrets and policy files), links
+   * resolved: never reachable through fs, whatever the grant (granting `~`
+   * must not hand out the secrets file or the audit log).
+   */
+  readonly reserved?: readonly string[];
 }
 
 export function entries(set: PermissionSet, key: PermissionKey): readonly string[] {

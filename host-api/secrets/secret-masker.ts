@@ -1,3 +1,4 @@
+import { escapeControl } from '../../runtime/data/control-characters.js';
 import type { PlainValue } from '../../runtime/data/plain-data.js';
 
 export const MASK = '***';
@@ -15,10 +16,7 @@ export class SecretMasker {
     const forms = new Set<string>();
     for (const value of values) {
       if (value === '') continue;
-      forms.add(value);
-      forms.add(JSON.stringify(value).slice(1, -1));
-      forms.add(encodeURIComponent(value));
-      forms.add(encodeURIComponent(value).replace(/%20/g, '+'));
+      for (const form of secretForms(value)) forms.add(form);
     }
     const sorted = [...forms].sort((a, b) => b.length - a.length);
     this.#pattern = sorted.length === 0 ? undefined : new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
@@ -48,6 +46,29 @@ export class SecretMasker {
     }
     return value;
   }
+}
+
+/**
+ * The spellings a value takes in what prov writes: raw, JSON-escaped,
+ * URL-encoded (as a component, as encodeURI and the WHATWG parser leave a
+ * path or a query, and form-encoded), and with control characters escaped
+ * for a terminal — each also JSON-escaped.
+ */
+function secretForms(value: string): string[] {
+  const forms = [value, encodeURIComponent(value), encodeURIComponent(value).replace(/%20/g, '+')];
+  try {
+    forms.push(encodeURI(value));
+  } catch {
+    // a lone surrogate: no URL form
+  }
+  try {
+    forms.push(new URL(`http://x/${value}`).pathname.slice(1), new URL(`http://x/?${value}`).search.slice(1));
+  } catch {
+    // not expressible in a URL
+  }
+  const escaped = escapeControl(value);
+  forms.push(escaped);
+  return forms.flatMap((form) => [form, JSON.stringify(form).slice(1, -1)]).filter((form) => form !== '');
 }
 
 function escapeRegExp(text: string): string {

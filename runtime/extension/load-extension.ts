@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileAuditLog } from '../../host-api/audit/audit-log.js';
@@ -60,6 +61,8 @@ export interface LoadExtensionOptions {
   env?: NodeJS.ProcessEnv;
   /** The operator's home (`~/` in paths); default: os.homedir(). */
   home?: string;
+  /** Paths no extension may reach through fs besides $PROV_HOME and the secrets file (e.g. a --policy file). */
+  reservedPaths?: string[];
 }
 
 /** An extension read, bundled and running in its sandbox. */
@@ -88,11 +91,13 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   const operator = normalizeSet(options.grant ?? {}, permissionKinds, home, (key, index, message) =>
     new ProvError('Usage', `The operator grant ${key}[${index}] is malformed: ${message}`, { hint: 'See the grant grammar in PRODUCT.md §3.1.' }),
   );
-  const grant = await resolveGrant({
+  const resolvedGrant = await resolveGrant({
     extension: name, version, requested, operator, kinds: permissionKinds, prompter: options.prompter ?? denyingPrompter,
     ...(options.recordAlways === undefined ? {} : { recordAlways: options.recordAlways }),
     source: dir, home,
   });
+  const reserved = [provHome(env), secretsFile(env), ...(options.reservedPaths ?? [])].map(realOrSelf);
+  const grant: GrantView = { ...resolvedGrant, reserved };
   const secretNames = [...(grant.granted.secrets ?? []).map((entry) => parseSecretGrant(entry).name), ...(grant.granted.secrets_read ?? [])];
   const source = options.secrets ?? new ChainedSecretSource([new EnvSecretSource(env), new FileSecretSource(secretsFile(env))]);
   const secrets = secretNames.length === 0 ? new Map<string, string>() : resolveSecretValues(secretNames, source);
@@ -121,5 +126,14 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   } catch (error) {
     host.kill();
     throw error;
+  }
+}
+
+/** A path with its links resolved when it exists (a link to $PROV_HOME must not get around the reservation). */
+function realOrSelf(file: string): string {
+  try {
+    return realpathSync.native(path.resolve(file));
+  } catch {
+    return path.resolve(file);
   }
 }

@@ -3,6 +3,7 @@ import type { AuditSink, CallRecord, Capability, HostCallContext, HostCallHandle
 import { EffectRecorder } from '../../host-api/effects/effect-recorder.js';
 import { emptyGrant, type GrantView } from '../../host-api/grants/grant-view.js';
 import type { ExtensionIdentity, Target } from '../../host-api/sdk/context.js';
+import { SecretMasker } from '../../host-api/secrets/secret-masker.js';
 import { NO_SECRETS, type SecretValues } from '../../host-api/secrets/secret-values.js';
 import { parsePlainJson, type PlainValue } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
@@ -80,10 +81,13 @@ export class HostBridge {
   /** Gated call name → its capability: these are audited (and check their grant themselves). */
   readonly #gated = new Map<string, string>();
   readonly #options: HostBridgeOptions;
+  readonly #mask: (text: string) => string;
   #settle: Settle | undefined;
 
   constructor(options: HostBridgeOptions) {
     this.#options = options;
+    const masker = new SecretMasker((options.secrets ?? NO_SECRETS).values());
+    this.#mask = (text) => masker.mask(text);
     for (const capability of Object.values(options.capabilities)) {
       // Deny by default: a gated capability with no [permissions] key to check its calls against is not offered.
       if (!capability.alwaysGranted && (capability.permissions?.length ?? 0) === 0) continue;
@@ -127,6 +131,7 @@ export class HostBridge {
       log: this.#options.log,
       grant: this.#options.grant ?? emptyGrant(),
       secrets: this.#options.secrets ?? NO_SECRETS,
+      mask: this.#mask,
       effects: new EffectRecorder(),
     };
     const scope: OpenScope = {

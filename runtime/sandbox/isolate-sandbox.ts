@@ -212,7 +212,8 @@ export class IsolateSandbox implements ExtensionSandbox {
       live.run.applyIgnored(undefined, [JSON.stringify(request)]);
       const raw = await reply;
       if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
-      const outcome = parseOperationOutcome(raw);
+      // Secret values are masked before the outcome is parsed and its long texts cut.
+      const outcome = parseOperationOutcome(typeof raw === 'string' ? scope.context.mask(raw) : raw);
       if (outcome.status === 'ok') {
         // The prelude checks this too, but the prelude shares its realm with the extension.
         if (outcome.resultJson.length > limits.maxPayloadChars) {

@@ -74,6 +74,9 @@ export async function checkPath(
   if (!isWithin(realRoot, real)) {
     throw permissionDenied(kind, real, call.grant, false, record);
   }
+  if ((call.grant.reserved ?? []).some((reserved) => isWithin(reserved, real))) {
+    throw malformed(kind, `${lexical} is prov's own state ($PROV_HOME, the secrets or policy file); no extension reaches it`);
+  }
   if (SPECIAL_ROOTS.some((special) => isWithin(special, real))) {
     throw malformed(kind, `${real} is on a pseudo-filesystem (/proc, /sys, /dev); prov never opens those`);
   }

@@ -26,6 +26,14 @@ function typeOf(entry: { isFile(): boolean; isDirectory(): boolean; isSymbolicLi
   return 'other';
 }
 
+/** What a special file is, for a message. */
+function kindOf(info: import('node:fs').Stats): string {
+  if (info.isFIFO()) return 'FIFO';
+  if (info.isSocket()) return 'socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'device';
+  return typeOf(info);
+}
+
 /**
  * Opens a checked regular file for reading without following a last link,
  * without blocking on a FIFO, and refuses what is not a plain file: a
@@ -33,10 +41,13 @@ function typeOf(entry: { isFile(): boolean; isDirectory(): boolean; isSymbolicLi
  * a file outside every root).
  */
 async function openRegular(target: CheckedPath, call: HostCallContext, record: CallRecord): Promise<{ handle: FileHandle; size: number }> {
+  // A socket cannot even be opened (ENXIO): say what it is instead.
+  const kind = lstatSync(target.real, { throwIfNoEntry: false });
+  if (kind !== undefined && !kind.isFile()) throw malformed(fsReadPermission, `${target.lexical} is a ${kindOf(kind)}, not a regular file`);
   const handle = await open(target.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw malformed(fsReadPermission, `${target.lexical} is a ${typeOf(info)}, not a regular file`);
+    if (!info.isFile()) throw malformed(fsReadPermission, `${target.lexical} is a ${kindOf(info)}, not a regular file`);
     if (info.nlink > 1) {
       throw malformed(fsReadPermission, `${target.lexical} has ${info.nlink} hard links; prov does not read hard-linked files (one of the names may be outside every root)`);
     }
@@ -106,7 +117,7 @@ async function writeFileCall([file, content, rawOptions]: PlainValue[], call: Ho
   record.bytesOut = data.length;
   const before = await existing(target.real);
   if (before !== undefined && !before.isFile()) {
-    throw malformed(fsWritePermission, `fs.writeFile: ${target.lexical} is a ${typeOf(before)}, not a regular file`);
+    throw malformed(fsWritePermission, `fs.writeFile: ${target.lexical} is a ${kindOf(before)}, not a regular file`);
   }
   let current: Buffer | undefined;
   let unreadable: string | undefined;

@@ -3,7 +3,7 @@ import type { PlainValue } from '../../../runtime/data/plain-data.js';
 import { ProvError } from '../../../runtime/errors/index.js';
 import type { CallRecord, Capability, HostCallContext } from '../../capability.js';
 import { malformed } from '../../grants/permission-denied.js';
-import { fillPlaceholders, hasPlaceholder, type Origin } from '../secrets/secret-placeholders.js';
+import { fillPlaceholders, hasPlaceholder, URL_PLACEHOLDER, type Origin } from '../secrets/secret-placeholders.js';
 import { takeOptions } from '../take-options.js';
 import { httpPermission } from './http-permissions.js';
 import { checkUrl, sameOrigin, type CheckedUrl } from './request-target.js';
@@ -95,8 +95,8 @@ async function fetchCall([rawUrl, rawInit]: PlainValue[], call: HostCallContext,
   const first = checkUrl(rawUrl, call, record);
   // A placeholder in the URL is filled (URL-encoded) before the hop is sent; the checked host is the template's.
   const fillUrl = (target: CheckedUrl, fill = true): CheckedUrl => {
-    if (!hasPlaceholder(target.url.href) && !hasPlaceholder(decodeURI(target.url.href))) return target;
-    const filled = new URL(fillPlaceholders(decodeURI(target.url.href), originOf(target), call, record, encodeURIComponent, fill));
+    if (!hasPlaceholder(target.url.href, URL_PLACEHOLDER)) return target;
+    const filled = new URL(fillPlaceholders(target.url.href, originOf(target), call, record, encodeURIComponent, fill, URL_PLACEHOLDER));
     if (filled.host !== target.url.host) throw malformed(httpPermission, 'http.fetch: a {{secret:…}} placeholder cannot change the URL\'s host');
     return { ...target, url: filled };
   };

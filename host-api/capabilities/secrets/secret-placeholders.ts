@@ -6,10 +6,12 @@ import { parseSecretGrant, secretsPermission } from './secret-permissions.js';
 import { secretValue } from './secrets-capability.js';
 
 const PLACEHOLDER = /\{\{secret:([^{}]*)\}\}/g;
+/** In a parsed URL the braces may be percent-encoded (a path) or not (a query). */
+export const URL_PLACEHOLDER = /(?:\{|%7B)(?:\{|%7B)secret:([A-Za-z0-9._-]*)(?:\}|%7D)(?:\}|%7D)/gi;
 
-export function hasPlaceholder(text: string): boolean {
-  PLACEHOLDER.lastIndex = 0;
-  return PLACEHOLDER.test(text);
+export function hasPlaceholder(text: string, pattern: RegExp = PLACEHOLDER): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(text);
 }
 
 /** Where a request goes: a bound secret (`NAME@host`) is filled in only for that origin. */
@@ -32,8 +34,9 @@ export function fillPlaceholders(
   record: CallRecord,
   encode: (value: string) => string = (value) => value,
   fill = true,
+  pattern: RegExp = PLACEHOLDER,
 ): string {
-  return text.replace(PLACEHOLDER, (_match: string, name: string) => {
+  return text.replace(pattern, (_match: string, name: string) => {
     const grants = (call.grant.granted.secrets ?? []).map(parseSecretGrant).filter((grant) => grant.name === name);
     const allowed = grants.some((grant) => grant.host === undefined || grantMatches(parseHttpGrant(grant.host), origin.scheme, origin.host, origin.port));
     if (!allowed && grants.length > 0) {

@@ -58,6 +58,7 @@ export function runCommand(cli: CommandContext): Command {
           limitCaps: operator.limitCaps,
           prompter: operator.prompter,
           recordAlways: operator.recordAlways,
+          reservedPaths: [operator.policyFile],
           check: options.check,
           signal: cancel.signal,
         });
