@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +168,43 @@ secrets = ["api.token"]
       expect(missing.json.error.hint).toContain('PROV_SECRET_API_TOKEN');
     } finally {
       await rm(secretHome, { recursive: true, force: true });
+    }
+  });
+
+  it('never lets fs reach $PROV_HOME, the secrets file or the policy file, whatever the grant', async () => {
+    const outer = await mkdtemp(path.join(os.tmpdir(), 'prov-reserved-'));
+    try {
+      const provHome = path.join(outer, 'prov-home');
+      const policy = path.join(outer, 'ops', 'policy.toml');
+      await mkdir(path.join(outer, 'ops'), { recursive: true });
+      await mkdir(provHome, { recursive: true });
+      await writeFile(path.join(provHome, 'secrets.toml'), '"api.token" = "never-read-me"\n', { mode: 0o600 });
+      await writeFile(policy, '[limits]\nmemory_mb = 128\n');
+      await symlink(provHome, path.join(outer, 'innocent-link'));
+      const reader = await createTempExtension({
+        manifestExtra: `[permissions]\nfs_read = ["${outer}"]\n`,
+        source: providerSource({
+          getZones: `async getZones(_input: unknown, ctx: any) {
+    const out: Record<string, unknown> = {};
+    for (const file of ['${provHome}/secrets.toml', '${outer}/innocent-link/secrets.toml', '${policy}', '${provHome}/audit/audit.jsonl']) {
+      try { out[file] = await ctx.fs.readFile(file); } catch (error: any) { out[file] = error.code + ': ' + error.message; }
+    }
+    return out;
+  }`,
+        }),
+      });
+      try {
+        const run = await runProv(['run', reader.dir, 'get-zones', '--json', '--allow-read', outer, '--policy', policy], { env: { PROV_HOME: provHome } });
+        expect(run.code, run.stderr).toBe(0);
+        for (const [file, outcome] of Object.entries(run.json.result as Record<string, string>)) {
+          expect(outcome, file).toBe(`PermissionDenied: ${file} is prov's own state ($PROV_HOME, the secrets or policy file); no extension reaches it`);
+        }
+        expect(run.stdout).not.toContain('never-read-me');
+      } finally {
+        await reader.cleanup();
+      }
+    } finally {
+      await rm(outer, { recursive: true, force: true });
     }
   });
 

@@ -1,0 +1,5 @@
+import { defineProvider } from 'prov/sdk';
+
+export default defineProvider({
+  getZones: async (_input: unknown, ctx: any) => (await ctx.http.fetch('https://example.org/zones')).json(),
+} as any);
