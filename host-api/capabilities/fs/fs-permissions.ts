@@ -9,10 +9,15 @@ export function expandPath(value: string, home: string): string {
   return path.resolve(expanded);
 }
 
-/** `child` is `root` or below it, as paths (not as strings: /etc2 is not under /etc). */
+/**
+ * `child` is `root` or below it, as paths (/etc2 is not under /etc). Both must
+ * be normalised absolute paths (path.resolve or realpath output), which every
+ * caller passes: then a prefix test on whole components is exact.
+ */
 export function isWithin(root: string, child: string): boolean {
-  const relative = path.relative(root, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  if (child === root) return true;
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  return child.startsWith(prefix);
 }
 
 /** Roots intersect as paths: the narrower of two nested roots; unrelated roots grant nothing. */

@@ -46,15 +46,22 @@ const log: LogSink = {
 };
 
 /**
- * Audit records travel with the log batches. A denied or mutating call is
- * sent at once: if V8 aborts this process a moment later, the record of what
- * the extension tried is already with prov.
+ * Audit records travel with the log batches. A denied, planned or mutating
+ * call is sent within this turn of the event loop (not after LOG_FLUSH_MS):
+ * if V8 aborts this process a moment later, the record of what the extension
+ * tried is already with prov; a burst of denials still goes as one message.
  */
+let urgentFlush: NodeJS.Immediate | undefined;
 const audit: AuditSink = {
   write(record) {
     auditBatch.push(record);
-    if (record.decision !== 'allowed' || record.changed || auditBatch.length >= LOG_BATCH_MAX) flushLogs();
-    else logTimer ??= setTimeout(flushLogs, LOG_FLUSH_MS);
+    if (auditBatch.length >= LOG_BATCH_MAX) flushLogs();
+    else if (record.decision !== 'allowed' || record.changed) {
+      urgentFlush ??= setImmediate(() => {
+        urgentFlush = undefined;
+        flushLogs();
+      });
+    } else logTimer ??= setTimeout(flushLogs, LOG_FLUSH_MS);
   },
 };
 
