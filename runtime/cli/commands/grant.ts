@@ -15,7 +15,9 @@ import { addGrantOptions, flagGrant, grantOptionsSchema } from '../grant-options
 import { printJsonSuccess } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { TtyPrompter } from '../tty-prompter.js';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 const optionsSchema = grantOptionsSchema.extend({
   yes: z.boolean().default(false),
@@ -36,6 +38,11 @@ export function grantCommand(cli: CommandContext): Command {
     .action(async (dir: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       cli.json = options.json;
+      if (!existsSync(dir) && !dir.includes('/') && !dir.includes(path.sep)) {
+        throw new ProvError('Usage', `"${dir}" is not an extension directory, and prov has no registry of names yet`, {
+          hint: `Give the extension's directory: prov grant ./${dir} (registered names come with prov register).`,
+        });
+      }
       const loaded = await readManifest(dir);
       const name = loaded.manifest.extension.name;
       const home = os.homedir();
