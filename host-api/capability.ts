@@ -46,6 +46,12 @@ export interface HostCallContext {
   readonly mask: (text: string) => string;
   /** Mutating calls report here: their plan entries (check mode) and whether they changed anything. */
   readonly effects: EffectRecorder;
+  /**
+   * Counts bytes a call reads or receives as they come, against the
+   * operation's host-byte limit: past it this throws LimitExceeded and the
+   * operation ends (so 256 calls in flight cannot pile up gigabytes first).
+   */
+  readonly reserve: (bytes: number) => void;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import type { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import type { AuditSink } from '../capability.js';
 import type { AuditRecord } from './audit-record.js';
@@ -9,15 +11,18 @@ import type { AuditRecord } from './audit-record.js';
  * concurrent prov processes do not interleave within a line).
  */
 export class FileAuditLog implements AuditSink {
-  #ready = false;
   constructor(readonly file: string) {}
 
+  /** Throws when the line cannot be written (the caller ends the operation); a removed directory is made again. */
   write(record: AuditRecord): void {
-    if (!this.#ready) {
+    const line = `${JSON.stringify(record)}\n`;
+    try {
+      appendFileSync(this.file, line, { mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      this.#ready = true;
+      appendFileSync(this.file, line, { mode: 0o600 });
     }
-    appendFileSync(this.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   }
 }
 
@@ -27,17 +32,18 @@ export interface AuditQuery {
   since?: Date;
 }
 
-/** The records of the audit log that match, oldest first; a line that is not a record is skipped. */
+/** The records of the audit log that match, oldest first, read line by line; a line that is not a record is skipped. */
 export async function readAudit(file: string, query: AuditQuery = {}): Promise<AuditRecord[]> {
-  let text: string;
+  let stream: ReturnType<typeof createReadStream>;
   try {
-    text = await readFile(file, 'utf8');
+    const handle = await open(file, 'r');
+    stream = handle.createReadStream({ encoding: 'utf8' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
   const records: AuditRecord[] = [];
-  for (const line of text.split('\n')) {
+  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
     if (line.trim() === '') continue;
     let record: AuditRecord;
     try {

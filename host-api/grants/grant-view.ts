@@ -9,6 +9,12 @@ export interface GrantView {
   readonly requested: PermissionSet;
   /** What the extension may actually reach. */
   readonly granted: PermissionSet;
+  /**
+   * What the operator granted (policy, flags, prompt), normalised. fs checks
+   * a path against the real paths of both sides' roots, so a manifest root
+   * that is a link cannot lead out of the operator's root.
+   */
+  readonly operator?: PermissionSet;
   /** The extension's directory or registered name, for hints (`prov grant <dir>`). */
   readonly source: string;
   /** The operator's home directory: `~/` in a path means it (the sandbox host has no HOME). */

@@ -54,3 +54,11 @@ function shellWord(value: string): string {
   const safe = escapeControl(value);
   return /^[\w@%+=:,./~*-]+$/.test(safe) && !safe.includes('*') ? safe : `'${safe.replace(/'/g, `'\\''`)}'`;
 }
+
+/** A path no grant can reach (prov's own state, a pseudo-filesystem): PermissionDenied with its own hint. */
+export function refused(kind: PermissionKind, message: string): ProvError {
+  return new ProvError('PermissionDenied', escapeControl(message), {
+    hint: 'No grant reaches it: prov keeps its own state and the host\'s pseudo-filesystems out of every extension\'s reach.',
+    details: { permission: kind.key, refused: true },
+  });
+}

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { toPlainData } from '../../runtime/data/plain-data.js';
 import { ProvError } from '../../runtime/errors/index.js';
 import { writeFileAtomic } from '../../runtime/state/atomic-write.js';
+import { realPath } from '../../runtime/state/real-path.js';
 import { PERMISSION_KEYS, type PermissionKey, type PermissionSet } from '../grants/permission-keys.js';
 
 /**
@@ -14,6 +15,8 @@ import { PERMISSION_KEYS, type PermissionKey, type PermissionSet } from '../gran
  *   [limits]                 # caps on every extension's [limits]
  *   memory_mb = 256
  *   [extensions.hetzner]
+ *   type = "provider"          # the entry applies to this type…
+ *   dir = "/srv/ext/hetzner"   # …and this directory only
  *   http = ["api.hetzner.cloud"]
  *   secrets = ["hetzner.token"]
  *   [extensions.hetzner.limits]
@@ -29,7 +32,14 @@ const limitsSchema = z.strictObject({
 
 const grantShape = Object.fromEntries(PERMISSION_KEYS.map((key) => [key, z.array(z.string()).optional()])) as Record<PermissionKey, z.ZodOptional<z.ZodArray<z.ZodString>>>;
 
-const extensionPolicySchema = z.strictObject({ ...grantShape, limits: limitsSchema.optional() });
+const extensionPolicySchema = z.strictObject({
+  ...grantShape,
+  /** The entry applies only to an extension of this type… */
+  type: z.enum(['provider', 'taskserv', 'cluster']).optional(),
+  /** …and only to the extension in this directory (`prov grant` records both). */
+  dir: z.string().optional(),
+  limits: limitsSchema.optional(),
+});
 
 export const policySchema = z.strictObject({
   limits: limitsSchema.optional(),
@@ -70,17 +80,45 @@ export async function readPolicy(file: string, required: boolean): Promise<Loade
   return { file, policy: result.data };
 }
 
-/** The operator's grant for one extension in this policy. */
-export function policyGrant(policy: Policy, extension: string): PermissionSet {
-  const entry = policy.extensions?.[extension];
+/** Which extension a policy entry is for: a name alone could be claimed by any directory. */
+export interface ExtensionBinding {
+  name: string;
+  type: 'provider' | 'taskserv' | 'cluster';
+  /** The extension's directory, links resolved. */
+  dir: string;
+}
+
+export interface PolicyGrant {
+  grant: PermissionSet;
+  /** Why the entry for this name was not applied, or that it applies by name alone. */
+  notice?: string;
+}
+
+/**
+ * The operator's grant for one extension in this policy. An entry bound to a
+ * type or directory applies only to that one; an entry with neither applies
+ * to any extension of that name, and the notice says so.
+ */
+export function policyGrant(policy: Policy, extension: ExtensionBinding): PolicyGrant {
+  const entry = policy.extensions?.[extension.name];
   const grant: PermissionSet = {};
-  if (entry === undefined) return grant;
+  if (entry === undefined) return { grant };
+  if (entry.type !== undefined && entry.type !== extension.type) {
+    return { grant, notice: `the policy's [extensions.${extension.name}] is for a ${entry.type}, not this ${extension.type}: not applied` };
+  }
+  if (entry.dir !== undefined && realPath(entry.dir) !== extension.dir) {
+    return { grant, notice: `the policy's [extensions.${extension.name}] is bound to ${entry.dir}, not ${extension.dir}: not applied (prov grant ${extension.dir} binds it here)` };
+  }
   for (const key of PERMISSION_KEYS) {
     const values = entry[key];
     if (values !== undefined) grant[key] = [...values];
   }
-  return grant;
+  if (entry.dir === undefined) {
+    return { grant, notice: `the policy's [extensions.${extension.name}] names no dir: it applies to any extension called ${extension.name} (prov grant records one)` };
+  }
+  return { grant };
 }
+
 
 /** The limit caps for one extension: the policy's global caps, lowered by its own entry. */
 export function policyLimits(policy: Policy, extension: string): PolicyLimits {
@@ -102,19 +140,23 @@ export function policyLimits(policy: Policy, extension: string): PolicyLimits {
 }
 
 /**
- * Adds grants for one extension to the policy file, written atomically
- * (comments in the file are not kept: it is rewritten from its data).
+ * Adds grants for one extension to the policy file, bound to its type and
+ * directory, written atomically (comments in the file are not kept: it is
+ * rewritten from its data). An entry bound to another directory is replaced,
+ * not merged: grants given to one extension never pass to another.
  */
-export async function recordGrant(file: string, extension: string, grant: PermissionSet): Promise<Policy> {
+export async function recordGrant(file: string, extension: ExtensionBinding, grant: PermissionSet): Promise<Policy> {
   const { policy } = await readPolicy(file, false);
   const extensions = { ...(policy.extensions ?? {}) };
-  const entry = { ...(extensions[extension] ?? {}) };
+  const previous = extensions[extension.name];
+  const sameExtension = previous !== undefined && (previous.dir === undefined || realPath(previous.dir) === extension.dir) && (previous.type === undefined || previous.type === extension.type);
+  const entry = { ...(sameExtension ? previous : previous?.limits === undefined ? {} : { limits: previous.limits }), type: extension.type, dir: extension.dir };
   for (const key of PERMISSION_KEYS) {
     const adding = grant[key] ?? [];
     if (adding.length === 0) continue;
     entry[key] = [...new Set([...(entry[key] ?? []), ...adding])];
   }
-  extensions[extension] = entry;
+  extensions[extension.name] = entry;
   const next: Policy = { ...policy, extensions };
   await writeFileAtomic(file, `# prov policy: what the operator grants each extension (prov grant writes this file)\n${stringify(next)}\n`);
   return next;

@@ -52,7 +52,7 @@ export async function resolveGrant(options: ResolveGrantOptions): Promise<GrantV
       if (answer === 'always') await options.recordAlways?.(added);
     }
   }
-  return { requested, granted, source: options.source, home: options.home };
+  return { requested, granted, operator, source: options.source, home: options.home };
 }
 
 export function mergeSets(a: PermissionSet, b: PermissionSet): PermissionSet {

@@ -28,7 +28,7 @@ export interface ReadFileOptions {
 
 export interface WriteFileOptions {
   encoding?: 'utf8' | 'base64';
-  /** Permission bits of a new file (default 0o644; an existing file keeps its own). */
+  /** Permission bits (default: 0o644 for a new file; an existing file keeps its own unless a mode is given). */
   mode?: number;
 }
 

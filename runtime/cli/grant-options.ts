@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import type { PermissionSet } from '../../host-api/grants/permission-keys.js';
-import { policyGrant, policyLimits, readPolicy, recordGrant } from '../../host-api/policy/policy-file.js';
+import { policyGrant, policyLimits, readPolicy, recordGrant, type ExtensionBinding } from '../../host-api/policy/policy-file.js';
+import { escapeControl } from '../data/control-characters.js';
 import { denyingPrompter, type Prompter } from '../../host-api/policy/prompter.js';
 import { mergeSets } from '../../host-api/policy/resolve-grant.js';
 import { LIMIT_CAPS, type ResolvedLimits } from '../sandbox/limits.js';
@@ -58,11 +59,14 @@ export interface OperatorSetup {
   recordAlways: (grant: PermissionSet) => Promise<void>;
 }
 
-/** Policy file + flags + prompter, for an extension named `name`. */
-export async function operatorSetup(cli: CommandContext, options: GrantOptions, name: string): Promise<OperatorSetup> {
+/** Policy file + flags + prompter, for one extension. A policy entry that does not apply, or applies by name alone, is said on stderr. */
+export async function operatorSetup(cli: CommandContext, options: GrantOptions, extension: ExtensionBinding): Promise<OperatorSetup> {
+  const { name } = extension;
   const policyFile = options.policy ?? defaultPolicyFile(cli.env);
   const { policy } = await readPolicy(policyFile, options.policy !== undefined);
-  const grant = mergeSets(policyGrant(policy, name), flagGrant(options));
+  const fromPolicy = policyGrant(policy, extension);
+  if (fromPolicy.notice !== undefined) cli.io.stderr.write(`note: ${escapeControl(fromPolicy.notice)}\n`);
+  const grant = mergeSets(fromPolicy.grant, flagGrant(options));
   const caps = policyLimits(policy, name);
   const limitCaps: ResolvedLimits = {
     ...LIMIT_CAPS,
@@ -80,7 +84,7 @@ export async function operatorSetup(cli: CommandContext, options: GrantOptions, 
     prompter,
     policyFile,
     recordAlways: async (added) => {
-      await recordGrant(policyFile, name, added);
+      await recordGrant(policyFile, extension, added);
     },
   };
 }

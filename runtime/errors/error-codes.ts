@@ -40,6 +40,8 @@ export const USER_ERROR_CODES = {
   SecretNotFound: 2,
   /** The policy file or secrets file is malformed or has unsafe permissions. */
   PolicyInvalid: 2,
+  /** The audit log could not be written (disk full, permissions): the operation ends rather than run unrecorded. */
+  AuditFailed: 1,
   /** The operation was cancelled (Ctrl-C, a newer dev-loop cycle). */
   Cancelled: 1,
 } as const;

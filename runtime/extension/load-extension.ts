@@ -1,4 +1,3 @@
-import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileAuditLog } from '../../host-api/audit/audit-log.js';
@@ -15,6 +14,7 @@ import { ProvError } from '../errors/index.js';
 import { requestedPermissions } from '../manifest/requested-permissions.js';
 import { maskAudit, maskLog, MaskedSandbox } from '../sandbox/masked-sandbox.js';
 import { auditLogFile, provHome, secretsFile } from '../state/prov-home.js';
+import { realPath } from '../state/real-path.js';
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
 import { bundleExtension, type ExtensionBundle } from '../build/bundle-extension.js';
 import { readManifest } from '../manifest/read-manifest.js';
@@ -96,7 +96,7 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
     ...(options.recordAlways === undefined ? {} : { recordAlways: options.recordAlways }),
     source: dir, home,
   });
-  const reserved = [provHome(env), secretsFile(env), ...(options.reservedPaths ?? [])].map(realOrSelf);
+  const reserved = [provHome(env), secretsFile(env), ...(options.reservedPaths ?? [])].map(realPath);
   const grant: GrantView = { ...resolvedGrant, reserved };
   const secretNames = [...(grant.granted.secrets ?? []).map((entry) => parseSecretGrant(entry).name), ...(grant.granted.secrets_read ?? [])];
   const source = options.secrets ?? new ChainedSecretSource([new EnvSecretSource(env), new FileSecretSource(secretsFile(env))]);
@@ -129,11 +129,3 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   }
 }
 
-/** A path with its links resolved when it exists (a link to $PROV_HOME must not get around the reservation). */
-function realOrSelf(file: string): string {
-  try {
-    return realpathSync.native(path.resolve(file));
-  } catch {
-    return path.resolve(file);
-  }
-}

@@ -35,10 +35,14 @@ function string(value: PlainValue | undefined, what: string, max: number): strin
   return value;
 }
 
-/** Extension text: cut rather than refused when long. */
-function text(value: PlainValue | undefined, what: string): string {
+type Mask = (text: string) => string;
+const unmasked: Mask = (text) => text;
+
+/** Extension text: cut rather than refused when long; secret values masked first, so no part of one survives the cut. */
+function text(value: PlainValue | undefined, what: string, mask: Mask = unmasked): string {
   if (typeof value !== 'string') throw new Malformed(`${what} is not a string`);
-  return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}… [cut]` : value;
+  const masked = mask(value);
+  return masked.length > MAX_TEXT ? `${masked.slice(0, MAX_TEXT)}… [cut]` : masked;
 }
 
 function optional<T>(value: PlainValue | undefined, read: (present: PlainValue) => T): T | undefined {
@@ -89,7 +93,7 @@ function issue(value: PlainValue, index: number): InputIssue {
   return { path, message: text(raw['message'], 'issue message'), ...(details === undefined ? {} : { details }) };
 }
 
-function outcome(value: PlainValue): OperationOutcome {
+function outcome(value: PlainValue, mask: Mask): OperationOutcome {
   const raw = object(value, 'outcome');
   switch (raw['status']) {
     case 'invalid-input':
@@ -102,15 +106,15 @@ function outcome(value: PlainValue): OperationOutcome {
       return {
         status: 'thrown',
         error: {
-          name: text(error['name'], 'error name'),
-          message: text(error['message'], 'error message'),
-          stack: text(error['stack'], 'error stack'),
+          name: text(error['name'], 'error name', mask),
+          message: text(error['message'], 'error message', mask),
+          stack: text(error['stack'], 'error stack', mask),
           ...(code === undefined ? {} : { code }),
         },
       };
     }
     case 'bad-result':
-      return { status: 'bad-result', message: text(raw['message'], 'message') };
+      return { status: 'bad-result', message: text(raw['message'], 'message', mask) };
     default:
       throw new Malformed('unknown status');
   }
@@ -145,11 +149,12 @@ export const parseDescription = (raw: unknown): ExtensionDescription =>
   parseGuestMessage(raw, description, 'description', MAX_DESCRIPTION_CHARS);
 
 /** Reads `__prov_run`'s reply (framed as RUN_REPLY_RESULT / RUN_REPLY_OUTCOME + JSON). */
-export function parseOperationOutcome(raw: unknown): OperationOutcome {
+/** `mask` hides secret values in the texts an outcome carries, before they are cut. */
+export function parseOperationOutcome(raw: unknown, mask: Mask = unmasked): OperationOutcome {
   if (typeof raw !== 'string') throw protocolError('operation result', 'not a string');
   if (raw.startsWith(RUN_REPLY_RESULT)) return { status: 'ok', resultJson: raw.slice(RUN_REPLY_RESULT.length) };
   if (raw.startsWith(RUN_REPLY_OUTCOME)) {
-    return parseGuestMessage(raw.slice(RUN_REPLY_OUTCOME.length), outcome, 'operation result', MAX_OUTCOME_CHARS);
+    return parseGuestMessage(raw.slice(RUN_REPLY_OUTCOME.length), (value) => outcome(value, mask), 'operation result', MAX_OUTCOME_CHARS);
   }
   throw protocolError('operation result', 'unknown framing');
 }

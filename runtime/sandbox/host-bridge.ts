@@ -37,12 +37,24 @@ interface OpenScope {
   bytes: number;
   target: Target | null;
   breached: boolean;
+  /** Audit records written for this operation; past MAX_AUDIT_RECORDS, calls are counted instead. */
+  audited: number;
+  unaudited: Map<string, { capability: string; call: string; decision: AuditRecord['decision']; count: number }>;
 }
 
 /** At most this many host calls of one operation run at once… */
 export const MAX_CALLS_IN_FLIGHT = 256;
 /** …and their arguments add up to at most this many characters (the guest's heap limit does not cover the host's copies). */
 export const MAX_CHARS_IN_FLIGHT = 32 * 1024 * 1024;
+
+/** Audit records one operation writes one by one; calls past it are counted in summary records. */
+export const MAX_AUDIT_RECORDS = 10_000;
+/** Longest target or grant value an audit record keeps. */
+const MAX_AUDIT_TEXT = 1024;
+
+function clip(text: string): string {
+  return text.length > MAX_AUDIT_TEXT ? `${text.slice(0, MAX_AUDIT_TEXT)}… [${text.length} characters]` : text;
+}
 
 /** Default caps on one operation's host calls (ResolvedLimits may lower them). */
 export const MAX_HOST_CALLS = 100_000;
@@ -116,6 +128,12 @@ export class HostBridge {
       reason ??= why;
       controller?.abort(reason);
     };
+    let scope: OpenScope | undefined;
+    const reserve = (bytes: number): void => {
+      if (scope === undefined) return;
+      scope.bytes += bytes;
+      this.#checkLimits(callId, scope, 'reserve', false);
+    };
     const context: HostCallContext = {
       extension: this.#options.identity,
       operation: details.operation,
@@ -133,21 +151,24 @@ export class HostBridge {
       secrets: this.#options.secrets ?? NO_SECRETS,
       mask: this.#mask,
       effects: new EffectRecorder(),
+      reserve,
     };
-    const scope: OpenScope = {
+    scope = {
       context, abort, closed: false, errors: [], inFlight: 0, inFlightChars: 0, calls: 0, bytes: 0,
-      target: details.target ?? null, breached: false,
+      target: details.target ?? null, breached: false, audited: 0, unaudited: new Map(),
     };
-    this.#scopes.set(callId, scope);
+    const opened = scope;
+    this.#scopes.set(callId, opened);
     return {
       context,
-      errors: scope.errors,
+      errors: opened.errors,
       effects: context.effects,
       cancel: () => abort(CANCELLED),
       close: () => {
-        scope.closed = true;
+        opened.closed = true;
         this.#scopes.delete(callId);
         abort(ENDED);
+        this.#auditSummary(opened);
       },
     };
   }
@@ -199,11 +220,18 @@ export class HostBridge {
       const args = this.#parseArgs(name, argsJson);
       const result = await handler(args, context, record);
       payload = result === undefined ? '' : JSON.stringify(result);
-      scope.bytes += payload.length + (record.bytesIn ?? 0) + (record.bytesOut ?? 0);
+      scope.bytes += payload.length + (record.bytesOut ?? 0);
       this.#checkLimits(callId, scope, name, false);
     } catch (error) {
       ok = false;
       failure = error instanceof ProvError ? error : new ProvError('Internal', `ctx.${name} failed inside prov`, { cause: error });
+      // Messages are built from what the extension sent, never from filled-in secrets; masked all the same,
+      // and kept masked, so an uncaught one is recognised as the host's when the guest throws it back.
+      const message = this.#mask(failure.message);
+      const hint = failure.hint === undefined ? undefined : this.#mask(failure.hint);
+      if (message !== failure.message || hint !== failure.hint) {
+        failure = new ProvError(failure.code, message, { ...(hint === undefined ? {} : { hint }), ...(failure.details === undefined ? {} : { details: failure.details }) });
+      }
       if (failure.isUserError && scope.errors.length < 1000) scope.errors.push(failure);
       const reason = failure.details?.['reason'];
       payload = JSON.stringify({
@@ -248,24 +276,73 @@ export class HostBridge {
     if (sink === undefined) return;
     const { context } = scope;
     const denied = failure?.code === 'PermissionDenied';
-    const entry: AuditRecord = {
+    const decision: AuditRecord['decision'] = denied ? 'denied' : record.planned ? 'planned' : 'allowed';
+    if (scope.audited >= MAX_AUDIT_RECORDS) {
+      // A flood of calls (a loop of denials) is counted, not written one by one: see #auditSummary.
+      const key = `${name} ${decision}`;
+      const entry = scope.unaudited.get(key) ?? { capability, call: name, decision, count: 0 };
+      entry.count++;
+      scope.unaudited.set(key, entry);
+      return;
+    }
+    scope.audited++;
+    const permission = record.permission === undefined ? null : { key: record.permission.key, value: clip(record.permission.value) };
+    this.#writeAudit({
       time,
       extension: context.extension.name,
       version: context.extension.version,
       operation: context.operation ?? null,
       capability,
       call: name,
-      target: record.target ?? null,
-      permission: record.permission ?? null,
-      decision: denied ? 'denied' : record.planned ? 'planned' : 'allowed',
+      target: record.target === undefined ? null : clip(record.target),
+      permission,
+      decision,
       changed: failure === undefined && record.changed === true,
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
       bytes_in: record.bytesIn ?? 0,
       bytes_out: record.bytesOut ?? 0,
       error: failure === undefined || denied ? null : failure.code,
       server: scope.target?.name ?? null,
-    };
-    sink.write(entry);
+    }, scope);
+  }
+
+  /** One record per kind of call that went past MAX_AUDIT_RECORDS in an operation, with its count. */
+  #auditSummary(scope: OpenScope): void {
+    const { context } = scope;
+    for (const entry of scope.unaudited.values()) {
+      this.#writeAudit({
+        time: new Date().toISOString(),
+        extension: context.extension.name,
+        version: context.extension.version,
+        operation: context.operation ?? null,
+        capability: entry.capability,
+        call: entry.call,
+        target: `${entry.count} more ${entry.decision} call(s), counted, not recorded one by one (more than ${MAX_AUDIT_RECORDS} audited calls in this operation)`,
+        permission: null,
+        decision: entry.decision,
+        changed: false,
+        duration_ms: 0,
+        bytes_in: 0,
+        bytes_out: 0,
+        error: null,
+        server: scope.target?.name ?? null,
+      }, scope);
+    }
+    scope.unaudited.clear();
+  }
+
+  /** An audit log that cannot be written ends the operation: prov does not run calls it cannot record. */
+  #writeAudit(record: AuditRecord, scope: OpenScope): void {
+    try {
+      this.#options.audit?.write(record);
+    } catch (error) {
+      if (scope.breached) return;
+      scope.breached = true;
+      const failure = new ProvError('AuditFailed', `The audit log could not be written: ${(error as Error).message}`, {
+        hint: 'Check that $PROV_HOME/audit is writable and the disk is not full; prov does not run calls it cannot record.',
+      });
+      for (const [callId, open] of this.#scopes) if (open === scope) this.#options.onLimit?.(callId, failure);
+    }
   }
 
   #parseArgs(name: string, argsJson: unknown): PlainValue[] {

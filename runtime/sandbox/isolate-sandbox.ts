@@ -212,8 +212,8 @@ export class IsolateSandbox implements ExtensionSandbox {
       live.run.applyIgnored(undefined, [JSON.stringify(request)]);
       const raw = await reply;
       if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
-      // Secret values are masked before the outcome is parsed and its long texts cut.
-      const outcome = parseOperationOutcome(typeof raw === 'string' ? scope.context.mask(raw) : raw);
+      // Secret values in thrown messages are masked before long texts are cut (results are masked once parsed).
+      const outcome = parseOperationOutcome(raw, scope.context.mask);
       if (outcome.status === 'ok') {
         // The prelude checks this too, but the prelude shares its realm with the extension.
         if (outcome.resultJson.length > limits.maxPayloadChars) {
@@ -240,7 +240,7 @@ export class IsolateSandbox implements ExtensionSandbox {
     } catch (error) {
       if (error instanceof ProvError) {
         // A host-call limit: the guest may still be running; end it.
-        if (error.code === 'LimitExceeded' && String(error.details?.['limit'] ?? '').startsWith('host_')) this.#endIsolate();
+        if ((error.code === 'LimitExceeded' && String(error.details?.['limit'] ?? '').startsWith('host_')) || error.code === 'AuditFailed') this.#endIsolate();
         throw error;
       }
       if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);

@@ -492,7 +492,7 @@ describe('writes are atomic and `changed` is derived by the host', () => {
   it('different bytes: changed true, replaced by rename (new inode), mode kept, no temp file left', async () => {
     const before = await lstat(path.join(T, 'differs.txt'));
     const attempts: Attempt[] = [
-      { id: 'differs', call: 'fs.writeFile', args: [path.join(T, 'differs.txt'), 'new\n', { mode: 0o666 }] },
+      { id: 'differs', call: 'fs.writeFile', args: [path.join(T, 'differs.txt'), 'new\n'] },
       { id: 'create', call: 'fs.writeFile', args: [path.join(T, 'created.txt'), 'created\n', { mode: 0o600 }] },
     ];
     const run = await runProv(['run', ext.dir, 'list-servers', '--json', '--input', JSON.stringify({ attempts }), ...grant()]);

@@ -23,12 +23,29 @@ describe('the policy file', () => {
   it('records grants by merging them into what is there, and keeps other extensions and limits', async () => {
     const file = path.join(dir, 'policy.toml');
     await writeFile(file, '[limits]\nmemory_mb = 256\n[extensions.other]\nhttp = ["a.example.com"]\n');
-    await recordGrant(file, 'hetzner', { http: ['api.hetzner.cloud'], secrets: ['hetzner.token'] });
-    await recordGrant(file, 'hetzner', { http: ['api.hetzner.cloud', 'b.example.com'] });
+    const hetzner = { name: 'hetzner', type: 'provider' as const, dir: '/srv/ext/hetzner' };
+    await recordGrant(file, hetzner, { http: ['api.hetzner.cloud'], secrets: ['hetzner.token'] });
+    await recordGrant(file, hetzner, { http: ['api.hetzner.cloud', 'b.example.com'] });
     const { policy } = await readPolicy(file, true);
-    expect(policyGrant(policy, 'hetzner')).toEqual({ http: ['api.hetzner.cloud', 'b.example.com'], secrets: ['hetzner.token'] });
-    expect(policyGrant(policy, 'other')).toEqual({ http: ['a.example.com'] });
+    expect(policyGrant(policy, hetzner)).toEqual({ grant: { http: ['api.hetzner.cloud', 'b.example.com'], secrets: ['hetzner.token'] } });
+    expect(policyGrant(policy, { name: 'other', type: 'provider', dir: '/x' })).toMatchObject({ grant: { http: ['a.example.com'] }, notice: expect.stringContaining('names no dir') });
     expect(policy.limits).toEqual({ memory_mb: 256 });
+  });
+
+  it('binds an entry to a type and directory: an impostor with the same name gets nothing', async () => {
+    const file = path.join(dir, 'policy.toml');
+    const real = { name: 'hetzner', type: 'provider' as const, dir: '/srv/ext/hetzner' };
+    await recordGrant(file, real, { http: ['api.hetzner.cloud'], secrets: ['hetzner.token'] });
+    const { policy } = await readPolicy(file, true);
+    expect(policyGrant(policy, { ...real, dir: '/tmp/stranger/hetzner' })).toEqual({
+      grant: {},
+      notice: 'the policy\'s [extensions.hetzner] is bound to /srv/ext/hetzner, not /tmp/stranger/hetzner: not applied (prov grant /tmp/stranger/hetzner binds it here)',
+    });
+    expect(policyGrant(policy, { ...real, type: 'taskserv' }).grant).toEqual({});
+    // Granting the other directory replaces the entry: the first extension's grants do not pass to it.
+    await recordGrant(file, { ...real, dir: '/tmp/stranger/hetzner' }, { http: ['example.org'] });
+    const after = (await readPolicy(file, true)).policy;
+    expect(policyGrant(after, { ...real, dir: '/tmp/stranger/hetzner' }).grant).toEqual({ http: ['example.org'] });
     expect(await readFile(file, 'utf8')).toMatch(/^# prov policy/);
   });
 

@@ -2,7 +2,7 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { CallRecord, HostCallContext, PermissionKind } from '../../capability.js';
-import { malformed, permissionDenied } from '../../grants/permission-denied.js';
+import { malformed, permissionDenied, refused } from '../../grants/permission-denied.js';
 import { hostCallFailed } from '../host-call-failed.js';
 import { expandPath, fsReadPermission, fsWritePermission, isWithin } from './fs-permissions.js';
 
@@ -71,14 +71,24 @@ export async function checkPath(
   } catch (error) {
     throw hostCallFailed(error, lexical); // ELOOP, EACCES on the way
   }
-  if (!isWithin(realRoot, real)) {
+  // Inside the effective root's real path, and inside the real paths of the manifest's and the operator's
+  // roots it came from: a root that is itself a link must not lead out of the other side's root.
+  const boundedBy = (roots: readonly string[] | undefined) =>
+    roots === undefined || roots.some((candidate) => isWithin(candidate, lexical) && isWithin(resolveRoot(candidate), real));
+  let inside: boolean;
+  try {
+    inside = isWithin(realRoot, real) && boundedBy(call.grant.requested[kind.key]) && boundedBy(call.grant.operator?.[kind.key]);
+  } catch (error) {
+    throw hostCallFailed(error, lexical);
+  }
+  if (!inside) {
     throw permissionDenied(kind, real, call.grant, false, record);
   }
   if ((call.grant.reserved ?? []).some((reserved) => isWithin(reserved, real))) {
-    throw malformed(kind, `${lexical} is prov's own state ($PROV_HOME, the secrets or policy file); no extension reaches it`);
+    throw refused(kind, `${lexical} is prov's own state ($PROV_HOME, the secrets or policy file); no extension reaches it`);
   }
   if (SPECIAL_ROOTS.some((special) => isWithin(special, real))) {
-    throw malformed(kind, `${real} is on a pseudo-filesystem (/proc, /sys, /dev); prov never opens those`);
+    throw refused(kind, `${real} is on a pseudo-filesystem (/proc, /sys, /dev); prov never opens those`);
   }
   return { lexical, real, root: realRoot, access } as CheckedPath;
 }

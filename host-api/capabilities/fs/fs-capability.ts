@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { PlainValue } from '../../../runtime/data/plain-data.js';
 import { ProvError } from '../../../runtime/errors/index.js';
 import type { CallRecord, Capability, HostCallContext } from '../../capability.js';
-import { malformed } from '../../grants/permission-denied.js';
+import { malformed, refused } from '../../grants/permission-denied.js';
 import { checkPath, confirmOpened, type CheckedPath } from './checked-path.js';
 import { planFileWrite } from './file-plan.js';
-import { fsReadPermission, fsWritePermission } from './fs-permissions.js';
+import { fsReadPermission, fsWritePermission, isWithin } from './fs-permissions.js';
 import { hostCallFailed } from '../host-call-failed.js';
 import { takeOptions } from '../take-options.js';
 
@@ -66,6 +66,7 @@ export async function readCurrent(target: CheckedPath, call: HostCallContext, re
     if (size > MAX_FILE_BYTES) {
       throw new ProvError('LimitExceeded', `fs.readFile: ${target.lexical} has ${size} bytes, more than ${MAX_FILE_BYTES}`);
     }
+    call.reserve(size);
     const data = Buffer.alloc(size);
     let offset = 0;
     while (offset < size) {
@@ -128,17 +129,22 @@ async function writeFileCall([file, content, rawOptions]: PlainValue[], call: Ho
       unreadable = error instanceof ProvError ? error.message : String(error);
     }
   }
-  const changes = current === undefined || !current.equals(data);
+  // An existing file keeps its mode unless the call asks for one: a key written with 0o600 over a 0644 file must end up 0600.
+  const modeAsked = options['mode'] !== undefined;
+  const finalMode = modeAsked || before === undefined ? mode : before.mode & 0o777;
+  const modeChanges = before !== undefined && modeAsked && (before.mode & 0o777) !== mode;
+  const changes = current === undefined || !current.equals(data) || modeChanges;
   if (call.check) {
     record.planned = true;
     record.changed = changes;
-    call.effects.planned(planFileWrite(target.lexical, current, unreadable, data, encoding, before === undefined));
+    const entry = planFileWrite(target.lexical, current, unreadable, data, encoding, before === undefined);
+    call.effects.planned(modeChanges && current?.equals(data) ? { ...entry, summary: `change mode to ${mode.toString(8)}`, changes: true } : entry);
     return { planned: true };
   }
+  if (changes) await guard(target, () => writeAtomic(target, data, finalMode, call, record));
+  // Reported only once done: a write that failed changed nothing.
   record.changed = changes;
   call.effects.performed(changes);
-  if (!changes) return { planned: false };
-  await guard(target, () => writeAtomic(target, data, before?.mode ?? mode, call, record));
   return { planned: false };
 }
 
@@ -148,6 +154,7 @@ async function writeAtomic(target: CheckedPath, data: Buffer, mode: number, call
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode & 0o777);
   try {
     await confirmOpened(handle.fd, target, call, record);
+    await handle.chmod(mode & 0o777); // the process umask must not loosen or tighten what was asked
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
@@ -202,8 +209,8 @@ async function mkdirCall([dir, rawOptions]: PlainValue[], call: HostCallContext,
     call.effects.planned({ capability: 'fs', call: 'fs.mkdir', target: target.lexical, summary: changes ? 'create directory' : 'directory exists: no change', changes });
     return { planned: true };
   }
-  call.effects.performed(changes);
   if (changes) await guard(target, () => mkdir(target.real, { recursive: options['recursive'] === true }));
+  call.effects.performed(changes);
   return { planned: false };
 }
 
@@ -211,6 +218,9 @@ async function removeCall([file, rawOptions]: PlainValue[], call: HostCallContex
   const options = takeOptions(rawOptions, ['recursive'], 'fs.remove', fsWritePermission);
   const target = await checkPath(file, 'write', call, record, 'link');
   if (target.real === target.root) throw malformed(fsWritePermission, `fs.remove: ${target.lexical} is a granted root; prov does not remove a root itself`);
+  if ((call.grant.reserved ?? []).some((reserved) => isWithin(target.real, reserved))) {
+    throw refused(fsWritePermission, `fs.remove: ${target.lexical} holds prov's own state ($PROV_HOME, the secrets or policy file); no extension removes it`);
+  }
   const before = await existing(target.real);
   const changes = before !== undefined;
   record.changed = changes;
@@ -220,7 +230,6 @@ async function removeCall([file, rawOptions]: PlainValue[], call: HostCallContex
     call.effects.planned({ capability: 'fs', call: 'fs.remove', target: target.lexical, summary: what, changes });
     return { planned: true };
   }
-  call.effects.performed(changes);
   if (before === undefined) return { planned: false };
   await guard(target, async () => {
     if (before.isDirectory()) {
@@ -230,6 +239,7 @@ async function removeCall([file, rawOptions]: PlainValue[], call: HostCallContex
       await rm(target.real);
     }
   });
+  call.effects.performed(changes);
   return { planned: false };
 }
 

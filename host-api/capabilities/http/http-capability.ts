@@ -21,7 +21,11 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_HEADERS = new Set([
   'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
   'proxy-authorization', 'proxy-connection', 'expect',
+  // A GET that a server treats as a DELETE would get around check mode.
+  'x-http-method-override', 'x-http-method', 'x-method-override',
 ]);
+/** What Node (and HTTP) accept in a header value: a filled-in secret must not break the request either. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 interface RequestTemplate {
   method: string;
@@ -41,7 +45,9 @@ function parseInit(raw: PlainValue | undefined): { template: RequestTemplate; re
   if (typeof rawHeaders !== 'object' || rawHeaders === null || Array.isArray(rawHeaders)) throw malformed(httpPermission, 'http.fetch: headers must be an object of strings');
   for (const [name, value] of Object.entries(rawHeaders)) {
     if (!TOKEN.test(name)) throw malformed(httpPermission, `http.fetch: ${JSON.stringify(name)} is not a header name`);
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw malformed(httpPermission, `http.fetch: header ${name} must be a string without CR, LF or NUL`);
+    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      throw malformed(httpPermission, `http.fetch: header ${name} must be a string of visible Latin-1 characters, spaces and tabs (no CR, LF, NUL or other controls)`);
+    }
     if (FORBIDDEN_HEADERS.has(name.toLowerCase())) throw malformed(httpPermission, `http.fetch: header ${name} is set by prov, not by extensions`);
     headers[name.toLowerCase()] = value;
   }
@@ -76,7 +82,11 @@ function materialize(template: RequestTemplate, target: CheckedUrl, first: Check
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(template.headers)) {
     if (!hasPlaceholder(value)) headers[name] = value;
-    else if (onOrigin) headers[name] = fillPlaceholders(value, origin, call, record, undefined, fill);
+    else if (onOrigin) {
+      const filled = fillPlaceholders(value, origin, call, record, undefined, fill);
+      if (!HEADER_VALUE.test(filled)) throw malformed(httpPermission, `http.fetch: a secret filled into header ${name} has characters a header cannot carry`);
+      headers[name] = filled;
+    }
   }
   let body: Buffer | undefined;
   if (template.body !== undefined) {
@@ -93,12 +103,14 @@ function materialize(template: RequestTemplate, target: CheckedUrl, first: Check
 async function fetchCall([rawUrl, rawInit]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
   const { template, redirect, timeoutMs } = parseInit(rawInit);
   const first = checkUrl(rawUrl, call, record);
-  // A placeholder in the URL is filled (URL-encoded) before the hop is sent; the checked host is the template's.
-  const fillUrl = (target: CheckedUrl, fill = true): CheckedUrl => {
-    if (!hasPlaceholder(target.url.href, URL_PLACEHOLDER)) return target;
-    const filled = new URL(fillPlaceholders(target.url.href, originOf(target), call, record, encodeURIComponent, fill, URL_PLACEHOLDER));
+  // Placeholders in the URL are filled (URL-encoded) only in the extension's own URL, never in a
+  // Location a server sent (a server could otherwise ask for any secret). The checked host is the template's.
+  const pathFor = (target: CheckedUrl, fill: boolean): string => {
+    const href = target.url.href;
+    if (target !== first || !hasPlaceholder(href, URL_PLACEHOLDER)) return `${target.url.pathname}${target.url.search}`;
+    const filled = new URL(fillPlaceholders(href, originOf(target), call, record, encodeURIComponent, fill, URL_PLACEHOLDER));
     if (filled.host !== target.url.host) throw malformed(httpPermission, 'http.fetch: a {{secret:…}} placeholder cannot change the URL\'s host');
-    return { ...target, url: filled };
+    return `${filled.pathname}${filled.search}`;
   };
 
   const mutating = !SAFE_METHODS.has(template.method);
@@ -106,7 +118,7 @@ async function fetchCall([rawUrl, rawInit]: PlainValue[], call: HostCallContext,
     // Checked like a real request (grant, secret grants), then planned, not sent: the digest is of the
     // body with its placeholders, so a plan needs no secret value and never hashes one.
     const { body } = materialize(template, first, first, call, record, false);
-    fillUrl(first, false);
+    pathFor(first, false);
     record.planned = true;
     record.changed = true;
     const digest = body === undefined ? undefined : createHash('sha256').update(body).digest('hex');
@@ -129,17 +141,31 @@ async function fetchCall([rawUrl, rawInit]: PlainValue[], call: HostCallContext,
   for (let hop = 0; ; hop++) {
     const { headers, body } = materialize(current, target, first, call, record);
     const address = await resolveAddress(target, call, record);
-    const sent = fillUrl(target);
+    const path = pathFor(target, true);
     bytesOut += body?.length ?? 0;
-    const response = await sendRequest({
-      target: sent,
-      address,
-      method,
-      headers,
-      body,
-      timeoutMs: Math.max(1, deadline - Date.now()),
-      signal: call.signal,
-    });
+    let sent = false;
+    let response;
+    try {
+      response = await sendRequest({
+        target,
+        path,
+        address,
+        method,
+        headers,
+        body,
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        signal: call.signal,
+        onSent: () => (sent = true),
+        reserve: call.reserve,
+      });
+    } catch (error) {
+      // A mutating request that reached the server may have had its effect, whatever came after.
+      if (sent && !SAFE_METHODS.has(method)) {
+        record.changed = true;
+        call.effects.performed(true);
+      }
+      throw error;
+    }
     record.bytesIn = (record.bytesIn ?? 0) + response.body.length;
     record.bytesOut = bytesOut;
     const location = response.headers['location'];

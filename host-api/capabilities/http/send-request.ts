@@ -10,13 +10,20 @@ import type { PinnedAddress } from './resolve-address.js';
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 export interface OutgoingRequest {
+  /** The checked URL as the extension wrote it: what messages name (never a filled-in secret). */
   target: CheckedUrl;
+  /** Path and query to send: the target's, with placeholders filled in. */
+  path: string;
   address: PinnedAddress;
   method: string;
   headers: Record<string, string>;
   body: Buffer | undefined;
   timeoutMs: number;
   signal: AbortSignal;
+  /** Called once the request has been written: from then on a mutating request may have had its effect. */
+  onSent?: () => void;
+  /** Counts response bytes as they arrive (throws past the operation's byte limit). */
+  reserve?: (bytes: number) => void;
 }
 
 export interface IncomingResponse {
@@ -36,6 +43,7 @@ export function sendRequest(request: OutgoingRequest): Promise<IncomingResponse>
   const hostHeader = target.url.host;
   return new Promise((resolve, reject) => {
     let settled = false;
+    let outgoing: http.ClientRequest;
     const fail = (error: ProvError) => {
       if (settled) return;
       settled = true;
@@ -43,17 +51,24 @@ export function sendRequest(request: OutgoingRequest): Promise<IncomingResponse>
       outgoing.destroy();
       reject(error);
     };
-    const outgoing = client.request({
+    try {
+      outgoing = client.request({
       host: address.address,
       family: address.family,
       port: target.port,
       method: request.method,
-      path: `${target.url.pathname}${target.url.search}`,
+      path: request.path,
       headers: { ...request.headers, host: hostHeader, ...(request.body === undefined ? {} : { 'content-length': String(request.body.length) }) },
       agent: false,
       setHost: false,
       ...(target.scheme === 'https' && isIP(target.host) === 0 ? { servername: target.host } : {}),
-    });
+      });
+    } catch (error) {
+      // Node refuses what it cannot put on the wire (a header it considers invalid): the call fails, prov does not.
+      reject(hostCallFailed(error, `http.fetch: ${request.method} ${target.url.href}`));
+      return;
+    }
+    outgoing.on('finish', () => request.onSent?.());
     const timer = setTimeout(() => {
       fail(new ProvError('HostCallFailed', `http.fetch: ${request.method} ${target.url.href} took longer than ${request.timeoutMs} ms`, { details: { reason: 'ETIMEDOUT' } }));
     }, request.timeoutMs);
@@ -67,6 +82,12 @@ export function sendRequest(request: OutgoingRequest): Promise<IncomingResponse>
       let size = 0;
       incoming.on('data', (chunk: Buffer) => {
         size += chunk.length;
+        try {
+          request.reserve?.(chunk.length);
+        } catch (error) {
+          fail(error as ProvError);
+          return;
+        }
         if (size > MAX_RESPONSE_BYTES) {
           fail(new ProvError('LimitExceeded', `http.fetch: the response from ${target.url.origin} is larger than ${MAX_RESPONSE_BYTES} bytes`));
           return;

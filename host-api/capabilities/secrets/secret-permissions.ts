@@ -1,5 +1,5 @@
 import type { PermissionKind } from '../../capability.js';
-import { formatHttpGrant, parseHttpGrant } from '../http/http-permissions.js';
+import { formatHttpGrant, httpPermission, parseHttpGrant } from '../http/http-permissions.js';
 
 /** A secret's name: matched exactly, never folded or resolved. */
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -43,9 +43,13 @@ export const secretsPermission: PermissionKind = {
     for (const asked of requested.map(parseSecretGrant)) {
       for (const given of granted.map(parseSecretGrant)) {
         if (asked.name !== given.name) continue;
-        // A host binding on either side narrows the grant; two different bindings grant nothing.
-        if (asked.host !== undefined && given.host !== undefined && asked.host !== given.host) continue;
-        out.add(formatSecretGrant({ name: asked.name, ...((asked.host ?? given.host) === undefined ? {} : { host: (asked.host ?? given.host)! }) }));
+        // A host binding on either side narrows the grant; two bindings meet as http patterns do.
+        if (asked.host === undefined || given.host === undefined) {
+          const host = asked.host ?? given.host;
+          out.add(formatSecretGrant({ name: asked.name, ...(host === undefined ? {} : { host }) }));
+          continue;
+        }
+        for (const host of httpPermission.intersect([asked.host], [given.host])) out.add(formatSecretGrant({ name: asked.name, host }));
       }
     }
     return [...out];

@@ -8,6 +8,7 @@ import { normalizeSet } from '../../../host-api/policy/resolve-grant.js';
 import { escapeLines } from '../../data/control-characters.js';
 import { ProvError } from '../../errors/index.js';
 import { readManifest } from '../../manifest/read-manifest.js';
+import { realPath } from '../../state/real-path.js';
 import { requestedPermissions } from '../../manifest/requested-permissions.js';
 import { defaultPolicyFile } from '../../state/prov-home.js';
 import type { CommandContext } from '../command-context.js';
@@ -64,7 +65,7 @@ export function grantCommand(cli: CommandContext): Command {
           hint: `prov grant ${dir} --yes, or prov grant ${dir} --allow-http api.example.com`,
         });
       }
-      if (Object.keys(grant).length > 0) await recordGrant(policyFile, name, grant);
+      if (Object.keys(grant).length > 0) await recordGrant(policyFile, { name, type: loaded.manifest.extension.type, dir: realPath(dir) }, grant);
       if (options.json) {
         printJsonSuccess(cli.io, { result: { extension: name, policy: policyFile, granted: grant as Record<string, string[]> } });
         return;

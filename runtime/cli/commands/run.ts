@@ -12,6 +12,7 @@ import { parseOptions } from '../parse-options.js';
 import { StderrLogSink } from '../stderr-log-sink.js';
 import { addGrantOptions, grantOptionsSchema, operatorSetup } from '../grant-options.js';
 import { readManifest } from '../../manifest/read-manifest.js';
+import { realPath } from '../../state/real-path.js';
 
 const optionsSchema = grantOptionsSchema.extend({
   input: z.string().optional(),
@@ -44,7 +45,8 @@ export function runCommand(cli: CommandContext): Command {
       else if (options.config !== undefined) input = await readConfigFile(options.config);
 
       const { manifest } = await readManifest(dir);
-      const operator = await operatorSetup(cli, options, manifest.extension.name);
+      const { name, type } = manifest.extension;
+      const operator = await operatorSetup(cli, options, { name, type, dir: realPath(dir) });
       const started = performance.now();
       const cancel = new AbortController();
       const onSigint = () => cancel.abort();

@@ -133,7 +133,15 @@ export class SandboxHost {
           this.kill(new ProvError('SandboxFailure', 'The sandbox process sent a malformed audit record'));
           return;
         }
-        this.#audit?.write(record);
+        try {
+          this.#audit?.write(record);
+        } catch (error) {
+          // prov does not run calls it cannot record: the operation in flight ends.
+          this.kill(new ProvError('AuditFailed', `The audit log could not be written: ${(error as Error).message}`, {
+            hint: 'Check that $PROV_HOME/audit is writable and the disk is not full; prov does not run calls it cannot record.',
+          }));
+          return;
+        }
       }
       return;
     }
