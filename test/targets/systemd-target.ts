@@ -27,7 +27,7 @@ export const TARGET_BASE = process.env['PROV_TARGET_BASE'] ?? '/var/tmp/prov-tar
 const SUITE = 'bookworm';
 const MIRROR = 'http://deb.debian.org/debian';
 const PACKAGES = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'iproute2', 'procps', 'python3', 'ca-certificates', 'curl', 'sudo'];
-const TOOLS = ['systemd-nspawn', 'mmdebstrap', 'unshare', 'ssh', 'ssh-keygen', 'setsid'];
+const TOOLS = ['systemd-nspawn', 'mmdebstrap', 'unshare', 'ssh', 'ssh-keygen'];
 
 export interface Target {
   name: string;
@@ -113,7 +113,8 @@ export async function upTarget(name: string, port: number, log: (line: string) =
       --volatile=overlay --console=read-only --resolv-conf=copy-host --timezone=off \\
       --bind-ro=${identity}.pub:/root/.ssh/authorized_keys \\
       --bind-ro=${sshdConf}:/etc/ssh/sshd_config.d/50-prov-target.conf -b`;
-  const child = spawn('setsid', ['unshare', '--mount', '--propagation', 'private', '--', 'bash', '-c', script], {
+  // detached: the child is made a session leader (setsid); unshare and bash exec, so its pid is nspawn's.
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'bash', '-c', script], {
     stdio: ['ignore', 'ignore', 'ignore'],
     detached: true,
   });
