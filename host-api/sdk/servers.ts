@@ -1,0 +1,58 @@
+/**
+ * `ctx.servers`: the operator's inventory, and commands and files on the
+ * servers in it that the operator granted (`[permissions] servers`). The
+ * server named `local` is the machine prov runs on; exec and upload there run
+ * as the operator.
+ */
+
+/** A server as `ctx.servers.list/get` show it (no keys, no secrets). */
+export interface ServerInfo {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  tags: string[];
+}
+
+export interface ExecOptions {
+  /** Text written to the program's standard input. */
+  stdin?: string;
+  /** Milliseconds; never past the operation's deadline. */
+  timeout?: number;
+}
+
+/** What a program did: under `--check` it was not run, only planned. */
+export interface ExecResult {
+  /** Exit status (null when it was ended by a signal or the timeout). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  planned: boolean;
+}
+
+export interface UploadOptions {
+  /** Permission bits (default 0o644 for a new file; an existing file keeps its own unless given). */
+  mode?: number;
+}
+
+/**
+ * @example
+ * // metadata.toml: servers = ["tag:web"], exec = ["/usr/bin/systemd-analyze"],
+ * //                remote_write = ["/etc/systemd/system/demo.service"]
+ * const server = ctx.target!.name;
+ * await ctx.servers.upload(server, '/etc/systemd/system/demo.service', unitText);
+ * const { code, stdout } = await ctx.servers.exec(server, ['/usr/bin/systemd-analyze', 'verify', 'demo.service']);
+ */
+export interface Servers {
+  /** The granted servers of the inventory. */
+  list(): Promise<ServerInfo[]>;
+  get(name: string): Promise<ServerInfo>;
+  /** Runs `argv[0]` (an absolute path in `[permissions] exec`) with exactly these arguments: no shell, no env, no cwd. */
+  exec(server: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Writes a file on the server atomically, under `[permissions] remote_write`. */
+  upload(server: string, path: string, content: string, options?: UploadOptions): Promise<{ planned: boolean }>;
+  /** Reads a file on the server, under `[permissions] remote_read`. */
+  download(server: string, path: string): Promise<string>;
+  /** Removes a file on the server, under `[permissions] remote_write`. */
+  remove(server: string, path: string): Promise<{ planned: boolean }>;
+}

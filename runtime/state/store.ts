@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { provHome } from './prov-home.js';
+
+/**
+ * prov's embedded transactional store: SQLite (Node's built-in node:sqlite)
+ * at $PROV_HOME/prov.db, in WAL mode. Each change runs in a transaction, so
+ * an interrupted command never leaves it half-written. The inventory lives
+ * here; the registry and cluster deployments will.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE servers (
+     name TEXT PRIMARY KEY,
+     host TEXT NOT NULL,
+     port INTEGER NOT NULL,
+     user TEXT NOT NULL,
+     identity TEXT,
+     tags TEXT NOT NULL,
+     host_keys TEXT NOT NULL,
+     source TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
+];
+
+export class Store {
+  readonly db: DatabaseSync;
+
+  private constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+
+  static open(env: NodeJS.ProcessEnv = process.env): Store {
+    const home = provHome(env);
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const db = new DatabaseSync(path.join(home, 'prov.db'));
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    const store = new Store(db);
+    store.#migrate();
+    return store;
+  }
+
+  /** Runs `work` in one transaction: all of it or none of it. */
+  transaction<T>(work: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  #migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    this.transaction(() => {
+      const row = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+      const current = row?.version ?? 0;
+      for (let index = current; index < MIGRATIONS.length; index++) this.db.exec(MIGRATIONS[index]!);
+      if (row === undefined) this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+      else this.db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
+    });
+  }
+}
