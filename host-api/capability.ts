@@ -5,6 +5,8 @@ import type { GrantView } from './grants/grant-view.js';
 import type { PermissionKey } from './grants/permission-keys.js';
 import type { ExtensionIdentity } from './sdk/context.js';
 import type { SecretValues } from './secrets/secret-values.js';
+import type { ServerAccess } from './capabilities/servers/server-transport.js';
+import type { Target } from './sdk/context.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -52,6 +54,10 @@ export interface HostCallContext {
    * operation ends (so 256 calls in flight cannot pile up gigabytes first).
    */
   readonly reserve: (bytes: number) => void;
+  /** The granted servers and how to reach them. */
+  readonly servers: ServerAccess;
+  /** The server the operation acts on (`--server`), if any. */
+  readonly target: Target | null;
 }
 
 /**

@@ -4,6 +4,8 @@ import { httpCapability } from './http/http-capability.js';
 import { logCapability } from './log-capability.js';
 import { secretsCapability } from './secrets/secrets-capability.js';
 import { sleepCapability } from './sleep-capability.js';
+import { serversCapability } from './servers/servers-capability.js';
+import { systemctlCapability } from './systemctl/systemctl-capability.js';
 
 /** Every capability of the host API. Adding one is adding its file and a line here. */
 export const capabilities = {
@@ -12,6 +14,8 @@ export const capabilities = {
   http: httpCapability,
   fs: fsCapability,
   secrets: secretsCapability,
+  servers: serversCapability,
+  systemctl: systemctlCapability,
 } satisfies Record<string, Capability>;
 
 export type CapabilityName = keyof typeof capabilities;

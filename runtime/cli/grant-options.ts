@@ -19,6 +19,11 @@ export const GRANT_FLAGS = [
   { flag: '--allow-write', key: 'fs_write', option: 'allowWrite', help: 'grant writing below a path' },
   { flag: '--allow-secret', key: 'secrets', option: 'allowSecret', help: 'grant {{secret:NAME}} placeholders for a secret (NAME or NAME@host)' },
   { flag: '--allow-secret-read', key: 'secrets_read', option: 'allowSecretRead', help: 'grant reading a secret\'s value (the extension sees it)' },
+  { flag: '--allow-server', key: 'servers', option: 'allowServer', help: 'grant a server of the inventory (NAME, tag:TAG or *; "local" runs as you)' },
+  { flag: '--allow-exec', key: 'exec', option: 'allowExec', help: 'grant running a program (absolute path) on the granted servers' },
+  { flag: '--allow-systemctl', key: 'systemctl', option: 'allowSystemctl', help: 'grant systemctl on a unit or pattern (demo.service, demo*.service)' },
+  { flag: '--allow-remote-read', key: 'remote_read', option: 'allowRemoteRead', help: 'grant downloading below a path on the granted servers' },
+  { flag: '--allow-remote-write', key: 'remote_write', option: 'allowRemoteWrite', help: 'grant uploading and removing below a path on the granted servers' },
 ] as const;
 
 export const grantOptionsSchema = z.object({
@@ -27,6 +32,11 @@ export const grantOptionsSchema = z.object({
   allowWrite: z.array(z.string()).optional(),
   allowSecret: z.array(z.string()).optional(),
   allowSecretRead: z.array(z.string()).optional(),
+  allowServer: z.array(z.string()).optional(),
+  allowExec: z.array(z.string()).optional(),
+  allowSystemctl: z.array(z.string()).optional(),
+  allowRemoteRead: z.array(z.string()).optional(),
+  allowRemoteWrite: z.array(z.string()).optional(),
   policy: z.string().optional(),
   prompt: z.boolean().default(true),
 });

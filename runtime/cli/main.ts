@@ -6,6 +6,7 @@ import { buildCommand } from './commands/build.js';
 import { runCommand } from './commands/run.js';
 import { grantCommand } from './commands/grant.js';
 import { auditCommand } from './commands/audit.js';
+import { serverCommand } from './commands/server.js';
 import { reportError, type CliIo } from './output.js';
 
 /**
@@ -29,8 +30,14 @@ export async function main(
     })
     .exitOverride();
 
-  for (const command of [buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli)]) {
-    program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
+  for (const command of [buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli)]) {
+    // Subcommands too (prov server add): commander must throw, never exit the process.
+    const quiet = (each: Command): Command => {
+      each.exitOverride().configureOutput(program.configureOutput());
+      for (const sub of each.commands) quiet(sub);
+      return each;
+    };
+    program.addCommand(quiet(command));
   }
 
   try {

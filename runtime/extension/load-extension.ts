@@ -15,6 +15,10 @@ import { requestedPermissions } from '../manifest/requested-permissions.js';
 import { maskAudit, maskLog, MaskedSandbox } from '../sandbox/masked-sandbox.js';
 import { auditLogFile, provHome, secretsFile } from '../state/prov-home.js';
 import { realPath } from '../state/real-path.js';
+import { serverMatches } from '../../host-api/capabilities/servers/server-permissions.js';
+import { ServerAccess, type SshEnvironment } from '../../host-api/capabilities/servers/server-transport.js';
+import type { ServerRecord } from '../inventory/server-record.js';
+import { readInventory } from '../inventory/read-inventory.js';
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
 import { bundleExtension, type ExtensionBundle } from '../build/bundle-extension.js';
 import { readManifest } from '../manifest/read-manifest.js';
@@ -63,6 +67,8 @@ export interface LoadExtensionOptions {
   home?: string;
   /** Paths no extension may reach through fs besides $PROV_HOME and the secrets file (e.g. a --policy file). */
   reservedPaths?: string[];
+  /** The operator's servers; default: the inventory in $PROV_HOME. Only the granted ones reach the sandbox. */
+  inventory?: ServerRecord[];
 }
 
 /** An extension read, bundled and running in its sandbox. */
@@ -104,13 +110,16 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   const masker = new SecretMasker(secrets.values());
   const log = maskLog(options.log, masker);
   const audit = maskAudit(options.audit ?? new FileAuditLog(auditLogFile(env)), masker);
+  const inventory = options.inventory ?? readInventory(env);
+  const servers = inventory.filter((server) => (grant.granted.servers ?? []).some((entry) => serverMatches(entry, server)));
+  const ssh: SshEnvironment = { home, ...(env['SSH_AUTH_SOCK'] === undefined ? {} : { authSock: env['SSH_AUTH_SOCK'] }) };
   const common = { identity, limits, log, audit, grant, secrets };
   // With no secret values there is nothing to mask: callers get the sandbox itself.
   const masked = (sandbox: ExtensionSandbox): ExtensionSandbox => (masker.empty ? sandbox : new MaskedSandbox(sandbox, masker));
   if (options.isolation === 'in-process') {
     const bundle = await bundleExtension(dir, name);
     const sandbox = await IsolateSandbox.load({
-      bundle, ...common,
+      bundle, ...common, servers: new ServerAccess(servers, ssh),
       ...(options.codeCache === undefined ? {} : { codeCache: options.codeCache }),
       ...(options.capabilities === undefined ? {} : { capabilities: options.capabilities }),
     });
@@ -121,7 +130,7 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   try {
     const bundle = await bundleExtension(dir, name);
     const codeCacheDir = options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir };
-    const sandbox = await Sandbox.load({ bundle, ...common, host, ...codeCacheDir });
+    const sandbox = await Sandbox.load({ bundle, ...common, servers, ssh, host, ...codeCacheDir });
     return { dir, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
   } catch (error) {
     host.kill();

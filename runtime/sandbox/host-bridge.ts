@@ -4,6 +4,7 @@ import { EffectRecorder } from '../../host-api/effects/effect-recorder.js';
 import { emptyGrant, type GrantView } from '../../host-api/grants/grant-view.js';
 import type { ExtensionIdentity, Target } from '../../host-api/sdk/context.js';
 import { SecretMasker } from '../../host-api/secrets/secret-masker.js';
+import { NO_SERVERS, type ServerAccess } from '../../host-api/capabilities/servers/server-transport.js';
 import { NO_SECRETS, type SecretValues } from '../../host-api/secrets/secret-values.js';
 import { parsePlainJson, type PlainValue } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
@@ -71,6 +72,8 @@ export interface HostBridgeOptions {
   /** The effective grant; default: nothing granted. */
   grant?: GrantView;
   secrets?: SecretValues;
+  /** The granted servers and their transports; default: none. */
+  servers?: ServerAccess;
   /** Every gated call is written here; default: nowhere (tests of the bridge alone). */
   audit?: AuditSink;
   /** Called once when an operation exceeds a host-call limit: the sandbox ends the operation. */
@@ -152,6 +155,8 @@ export class HostBridge {
       mask: this.#mask,
       effects: new EffectRecorder(),
       reserve,
+      servers: this.#options.servers ?? NO_SERVERS,
+      target: details.target ?? null,
     };
     scope = {
       context, abort, closed: false, errors: [], inFlight: 0, inFlightChars: 0, calls: 0, bytes: 0,

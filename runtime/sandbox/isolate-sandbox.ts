@@ -2,6 +2,7 @@ import ivm from 'isolated-vm';
 import type { AuditSink, Capability, LogSink } from '../../host-api/capability.js';
 import type { GrantView } from '../../host-api/grants/grant-view.js';
 import type { SecretValues } from '../../host-api/secrets/secret-values.js';
+import type { ServerAccess } from '../../host-api/capabilities/servers/server-transport.js';
 import { capabilities as defaultCapabilities } from '../../host-api/capabilities/index.js';
 import type { ExtensionDescription, GuestBoot, OperationRequest } from '../../host-api/guest-protocol.js';
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
@@ -37,6 +38,8 @@ export interface IsolateSandboxOptions {
   secrets?: SecretValues;
   /** Where every gated call is recorded. */
   audit?: AuditSink;
+  /** The granted servers and how to reach them (closed with the sandbox). */
+  servers?: ServerAccess;
 }
 
 /** How long a cancelled operation gets to notice `ctx.signal` before its isolate is ended. */
@@ -99,6 +102,7 @@ export class IsolateSandbox implements ExtensionSandbox {
       ...(options.grant === undefined ? {} : { grant: options.grant }),
       ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
       ...(options.audit === undefined ? {} : { audit: options.audit }),
+      ...(options.servers === undefined ? {} : { servers: options.servers }),
       // A host-call limit ends the operation: its reply becomes the LimitExceeded error, and the isolate goes.
       onLimit: (callId, error) => {
         const waiting = this.#running.get(callId);
@@ -169,6 +173,7 @@ export class IsolateSandbox implements ExtensionSandbox {
   dispose(): void {
     this.#disposed = true;
     this.#endIsolate();
+    this.#options.servers?.close(); // SSH master connections live as long as the sandbox
   }
 
   #serialized<T>(task: () => Promise<T>): Promise<T> {

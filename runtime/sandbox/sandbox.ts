@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { AuditSink, LogSink } from '../../host-api/capability.js';
 import { emptyGrant, type GrantView } from '../../host-api/grants/grant-view.js';
 import type { SecretValues } from '../../host-api/secrets/secret-values.js';
+import type { SshEnvironment } from '../../host-api/capabilities/servers/server-transport.js';
+import type { ServerRecord } from '../inventory/server-record.js';
 import type { ExtensionDescription } from '../../host-api/guest-protocol.js';
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
 import type { ExtensionBundle } from '../build/bundle-extension.js';
@@ -28,6 +30,9 @@ export interface SandboxOptions {
   secrets?: SecretValues;
   /** Where every gated call is recorded. */
   audit?: AuditSink;
+  /** The granted servers, and what ssh needs of the operator's environment. */
+  servers?: ServerRecord[];
+  ssh?: SshEnvironment;
 }
 
 /**
@@ -69,6 +74,8 @@ export class Sandbox implements ExtensionSandbox {
       ...(options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir }),
       grant: options.grant ?? emptyGrant(),
       secrets: [...(options.secrets ?? new Map<string, string>())],
+      servers: options.servers ?? [],
+      ssh: options.ssh ?? { home: '/nonexistent' },
     };
   }
 
@@ -163,7 +170,7 @@ export class Sandbox implements ExtensionSandbox {
 
   dispose(): void {
     this.#disposed = true;
-    this.#host?.kill();
+    this.#host?.shutdown();
     this.#host = undefined;
     this.#ready = undefined;
   }

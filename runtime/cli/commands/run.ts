@@ -13,6 +13,7 @@ import { StderrLogSink } from '../stderr-log-sink.js';
 import { addGrantOptions, grantOptionsSchema, operatorSetup } from '../grant-options.js';
 import { readManifest } from '../../manifest/read-manifest.js';
 import { realPath } from '../../state/real-path.js';
+import { readInventory } from '../../inventory/read-inventory.js';
 
 const optionsSchema = grantOptionsSchema.extend({
   input: z.string().optional(),
@@ -20,6 +21,7 @@ const optionsSchema = grantOptionsSchema.extend({
   check: z.boolean().default(false),
   json: z.boolean().default(false),
   verbose: z.boolean().default(false),
+  server: z.string().optional(),
 });
 
 export function runCommand(cli: CommandContext): Command {
@@ -32,6 +34,7 @@ export function runCommand(cli: CommandContext): Command {
     .option('--check', 'dry run: no mutating call is performed; the result carries the plan')
     .option('--json', 'print one JSON document on stdout')
     .option('--verbose', 'also print the extension\'s debug logs')
+    .option('--server <name>', 'the inventory server the operation acts on (ctx.target)')
     .action(async (dir: string, operation: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       cli.json = options.json;
@@ -47,6 +50,12 @@ export function runCommand(cli: CommandContext): Command {
       const { manifest } = await readManifest(dir);
       const { name, type } = manifest.extension;
       const operator = await operatorSetup(cli, options, { name, type, dir: realPath(dir) });
+      const inventory = readInventory(cli.env);
+      if (options.server !== undefined && !inventory.some((server) => server.name === options.server)) {
+        throw new ProvError('Usage', `No server named "${options.server}" in the inventory`, {
+          hint: `See prov server list; add one with prov server add ${options.server} --host H.`,
+        });
+      }
       const started = performance.now();
       const cancel = new AbortController();
       const onSigint = () => cancel.abort();
@@ -61,6 +70,8 @@ export function runCommand(cli: CommandContext): Command {
           prompter: operator.prompter,
           recordAlways: operator.recordAlways,
           reservedPaths: [operator.policyFile],
+          inventory,
+          ...(options.server === undefined ? {} : { target: { name: options.server } }),
           check: options.check,
           signal: cancel.signal,
         });

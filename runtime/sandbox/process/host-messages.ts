@@ -1,6 +1,8 @@
 import type { AuditRecord } from '../../../host-api/audit/audit-record.js';
 import type { LogEntry } from '../../../host-api/capability.js';
 import type { GrantView } from '../../../host-api/grants/grant-view.js';
+import type { SshEnvironment } from '../../../host-api/capabilities/servers/server-transport.js';
+import type { ServerRecord } from '../../inventory/server-record.js';
 import type { ExtensionDescription } from '../../../host-api/guest-protocol.js';
 import type { ExtensionIdentity, Target } from '../../../host-api/sdk/context.js';
 import type { ProvErrorJson } from '../../errors/index.js';
@@ -31,13 +33,17 @@ export interface LoadRequest {
   grant: GrantView;
   /** Values of the granted secrets the operator has (the host process has no environment to read them from). */
   secrets: [string, string][];
+  /** The granted servers, and what ssh needs of the operator's environment. */
+  servers: ServerRecord[];
+  ssh: SshEnvironment;
 }
 
 export type ToSandboxHost =
   | { type: 'load'; id: number; load: LoadRequest }
   | { type: 'call'; id: number; operation: string; inputJson: string | undefined; check: boolean; target: Target | null }
   | { type: 'cancel'; id: number }
-  | { type: 'describe'; id: number };
+  | { type: 'describe'; id: number }
+  | { type: 'dispose'; id: number };
 
 export type FromSandboxHost =
   | { type: 'reply'; id: number; ok: true; value: ReplyValue }

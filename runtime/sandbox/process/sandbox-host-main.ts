@@ -10,6 +10,7 @@ import { StackMapper } from '../../build/stack-mapper.js';
 import { ProvError, toProvError } from '../../errors/index.js';
 import { FileCodeCache, MemoryCodeCache } from '../code-cache.js';
 import { IsolateSandbox } from '../isolate-sandbox.js';
+import { ServerAccess } from '../../../host-api/capabilities/servers/server-transport.js';
 import type { FromSandboxHost, LoadRequest, ToSandboxHost } from './host-messages.js';
 
 /** Log lines are sent in batches (one IPC message costs ~40 µs here); at most LOG_FLUSH_MS late. */
@@ -88,6 +89,7 @@ async function load(request: LoadRequest): Promise<IsolateSandbox> {
     audit,
     grant: request.grant,
     secrets: new Map(request.secrets),
+    servers: new ServerAccess(request.servers, request.ssh),
     codeCache: request.codeCacheDir === undefined ? new MemoryCodeCache() : new FileCodeCache(request.codeCacheDir),
   });
 }
@@ -96,6 +98,13 @@ async function handle(message: ToSandboxHost): Promise<void> {
   if (message.type === 'cancel') {
     cancels.get(message.id)?.abort();
     return;
+  }
+  if (message.type === 'dispose') {
+    // Ends the isolate and the SSH master connections (they would outlive this process by their ControlPersist).
+    flushLogs();
+    sandbox?.dispose();
+    sandbox = undefined;
+    process.exit(0);
   }
   try {
     if (message.type === 'load') {

@@ -21,6 +21,9 @@ interface Pending {
   reject: (error: ProvError) => void;
 }
 
+/** How long a host asked to end itself gets before it is killed. */
+const SHUTDOWN_GRACE_MS = 1_500;
+
 /** Why a host process ended, as the parent saw it. */
 export interface HostExit {
   code: number | null;
@@ -119,6 +122,23 @@ export class SandboxHost {
   }
 
   /** Ends the process now; requests in flight fail with `reason`. */
+  /**
+   * Asks the host to end itself (it closes its SSH master connections, then
+   * exits) and kills it if it has not within SHUTDOWN_GRACE_MS. For a host
+   * that is idle; one with work in flight is killed at once.
+   */
+  shutdown(): void {
+    if (this.#exit !== undefined || this.#killing) return;
+    if (this.#pending.size > 0 || !this.#child.connected) {
+      this.kill();
+      return;
+    }
+    this.#killing = true;
+    this.#child.send({ type: 'dispose', id: 0 } satisfies ToSandboxHost);
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), SHUTDOWN_GRACE_MS);
+    this.#child.once('exit', () => clearTimeout(timer));
+  }
+
   kill(reason?: ProvError): void {
     if (this.#exit !== undefined || this.#killing) return;
     this.#killing = true;
