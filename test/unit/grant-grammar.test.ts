@@ -86,6 +86,6 @@ describe('effective grant', () => {
   it('is manifest ∩ operator for every key a capability serves', () => {
     const requested = { http: ['*.example.com'], fs_read: ['/srv'], secrets: ['t'], systemctl: ['x.service'] };
     const operator = { http: ['a.example.com', 'evil.com'], fs_read: ['/'], fs_write: ['/srv'], secrets_read: ['t'], systemctl: ['x.service'] };
-    expect(effectiveGrant(requested, operator, permissionKinds)).toEqual({ http: ['a.example.com'], fs_read: ['/srv'] });
+    expect(effectiveGrant(requested, operator, permissionKinds)).toEqual({ http: ['a.example.com'], fs_read: ['/srv'], systemctl: ['x.service'] });
   });
 });
