@@ -24,6 +24,7 @@ import { InHostBaseline } from './baselines/in-host.js';
 import { measureColdLoad } from './cold-load.js';
 import { series } from './harness.js';
 import { measureHostRoundTrip } from './host-roundtrip.js';
+import { measureServerCalls, SERVER_CALLS_PER_OPERATION } from './servers-call.js';
 import { CHECKED_CALLS_PER_OPERATION, measureCheckedCalls, THROUGHPUT_CALLS, THROUGHPUT_CONCURRENCY } from './checked-call.js';
 import { NOOP_OPERATION, writeProbeExtension } from './probe-extension.js';
 import { formatMs, formatRatio, summarize, type Summary } from './stats.js';
@@ -97,6 +98,8 @@ try {
   const roundTrip = await measureHostRoundTrip(probe, ROUNDS);
   progress('checked capability calls');
   const checked = await measureCheckedCalls(probe, ROUNDS);
+  progress('calls on a real server');
+  const serverCalls = await measureServerCalls(ROUNDS);
   progress('');
 
   // ---------------------------------------------------------------- table
@@ -165,6 +168,21 @@ try {
     `checked calls per second (ctx.fs.exists allowed, ${THROUGHPUT_CALLS} per operation, ${THROUGHPUT_CONCURRENCY} in flight; target ≥ 50000/s): ` +
       LAYERS.map((layer) => `${LAYER_NAMES[layer]} p50 ${Math.round(rate(layer).p50)}/s (worst ${Math.round(rate(layer).min)}/s)${layer === 'process' ? ` — ${rate(layer).p50 >= 50_000 ? 'met' : 'NOT met'}` : ''}`).join('; '),
   );
+  console.log('');
+  if ('skipped' in serverCalls) console.log(`calls on a real server: skipped (${serverCalls.skipped})`);
+  else {
+    const base = summarize(serverCalls.sshPerCall);
+    const line = (figure: string, samples: number[]) => {
+      const s = summarize(samples);
+      const faster = base.p50 / s.p50;
+      return `  ${figure.padEnd(44)} p50 ${formatMs(s.p50).padStart(9)}  p95 ${formatMs(s.p95).padStart(9)}  vs ssh/call p50 ${formatMs(base.p50)}: ${formatRatio(faster)} faster  ` +
+        `targets p95 ≤ 20 ms: ${s.p95 <= 20 ? 'yes' : 'NO'}, ≥ 10× faster: ${faster >= 10 ? 'yes' : 'NO'}`;
+    };
+    console.log(`calls on a real server (systemd-nspawn target over SSH, Sandbox layer; ×${SERVER_CALLS_PER_OPERATION} per operation):`);
+    console.log(line('ctx.servers.exec([\'/bin/true\'])', serverCalls.exec));
+    console.log(line('ctx.systemctl(\'is-active\', \'ssh.service\')', serverCalls.isActive));
+    console.log(`  baseline: one ssh process per call (full handshake): p50 ${formatMs(base.p50)}, p95 ${formatMs(base.p95)} (n=${base.n})`);
+  }
   console.log(`
 layers:
   Sandbox         what prov runs: the isolate in a supervised sandbox host process (SandboxHost), over Node IPC

@@ -1,12 +1,15 @@
 /**
  * `ctx`: the only way an operation reaches anything outside its sandbox.
  * `log`, `sleep`, `check`, `deadline`, `signal`, `extension` and `target` are
- * always granted; `http`, `fs` and `secrets` are always there, and each call
- * is checked against the effective grant (manifest ∩ operator) and audited.
+ * always granted; `http`, `fs`, `secrets`, `servers` and `systemctl` are
+ * always there, and each call is checked against the effective grant
+ * (manifest ∩ operator) and audited.
  */
 import type { FileSystem } from './fs.js';
 import type { HttpClient } from './http.js';
 import type { Secrets } from './secrets.js';
+import type { Servers } from './servers.js';
+import type { Systemctl } from './systemctl.js';
 
 /** Structured fields attached to a log line; plain JSON data. */
 export type LogFields = Record<string, unknown>;
@@ -84,4 +87,8 @@ export interface ProvContext {
   readonly fs: FileSystem;
   /** Secret values for `[permissions] secrets_read`. */
   readonly secrets: Secrets;
+  /** The inventory, and programs and files on the servers in `[permissions] servers`. */
+  readonly servers: Servers;
+  /** systemd units in `[permissions] systemctl`, on `ctx.target` or a given server. */
+  readonly systemctl: Systemctl;
 }

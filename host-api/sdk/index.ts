@@ -7,6 +7,8 @@ export * from './context.js';
 export * from './http.js';
 export * from './fs.js';
 export * from './secrets.js';
+export * from './servers.js';
+export * from './systemctl.js';
 export * from './operation.js';
 export * from './extension-definition.js';
 export * from './provider.js';

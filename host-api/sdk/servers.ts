@@ -6,7 +6,7 @@
  */
 
 /** A server as `ctx.servers.list/get` show it (no keys, no secrets). */
-export interface ServerInfo {
+export interface InventoryServer {
   name: string;
   host: string;
   port: number;
@@ -45,8 +45,8 @@ export interface UploadOptions {
  */
 export interface Servers {
   /** The granted servers of the inventory. */
-  list(): Promise<ServerInfo[]>;
-  get(name: string): Promise<ServerInfo>;
+  list(): Promise<InventoryServer[]>;
+  get(name: string): Promise<InventoryServer>;
   /** Runs `argv[0]` (an absolute path in `[permissions] exec`) with exactly these arguments: no shell, no env, no cwd. */
   exec(server: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Writes a file on the server atomically, under `[permissions] remote_write`. */

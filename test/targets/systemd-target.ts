@@ -173,6 +173,7 @@ async function sshRun(
       if (code !== 0 && !options.allowFailure) reject(new Error(`ssh ${command} → ${code}: ${stderr}`));
       else resolve(result);
     });
+    child.stdin.on('error', () => undefined); // ssh may exit before reading its input
     child.stdin.end(options.input ?? '');
   });
 }

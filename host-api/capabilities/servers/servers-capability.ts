@@ -106,7 +106,7 @@ async function execCall([rawServer, argv, rawOptions]: PlainValue[], call: HostC
   if (call.check) {
     record.planned = true;
     record.changed = true;
-    call.effects.planned({ capability: 'servers', call: 'servers.exec', target: `${server}: ${line}`, summary: `run ${line} on ${server}`, changes: true });
+    call.effects.planned({ capability: 'servers', call: 'servers.exec', target: `${server}: ${line}`, summary: 'run (the host cannot know its effect: counted as a change)', changes: true });
     return { code: null, stdout: '', stderr: '', planned: true };
   }
   const result = await call.servers.transport(server).run([program, ...words.slice(1)], {

@@ -92,6 +92,9 @@ async function systemctlCall([rawVerb, rawUnit, rawOptions]: PlainValue[], call:
   const output = result.stdout.toString('utf8');
   record.bytesIn = result.stdout.length;
   if (verb === 'show') return { verb, unit, code: result.code, properties: parseProperties(output), planned: false };
+  // is-active and is-enabled print the state they test: no second round trip.
+  if (verb === 'is-active') return { verb, unit, code: result.code, active: output.trim() || 'unknown', planned: false };
+  if (verb === 'is-enabled') return { verb, unit, code: result.code, enabled: output.trim() || 'unknown', planned: false };
   const state = await unitState(server, unit!, call);
   return { verb, unit, code: result.code, active: state.active, enabled: state.enabled, ...(verb === 'status' ? { output } : {}), planned: false };
 }
