@@ -108,9 +108,9 @@ describe('what the host allows an extension, whatever it asks', () => {
     (loaded.sandbox as Sandbox).host!.kill();
     const results = await Promise.all([1, 2, 3].map(() => runOperation(loaded, 'list-servers', undefined)));
     expect(results.map((outcome) => outcome.result)).toEqual([
-      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'signal', 'sleep', 'target'],
-      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'signal', 'sleep', 'target'],
-      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'signal', 'sleep', 'target'],
+      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'servers', 'signal', 'sleep', 'systemctl', 'target'],
+      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'servers', 'signal', 'sleep', 'systemctl', 'target'],
+      ['check', 'deadline', 'extension', 'fs', 'http', 'log', 'secrets', 'servers', 'signal', 'sleep', 'systemctl', 'target'],
     ]);
   });
 

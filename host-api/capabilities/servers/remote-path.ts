@@ -5,6 +5,8 @@ import { isWithin } from '../fs/fs-permissions.js';
 /** A path on a server: absolute, `..` resolved lexically, no NUL. Links are resolved on the server. */
 export function normalizeRemotePath(value: string): string {
   if (value.includes('\0')) throw new Error('a path cannot contain a NUL byte');
+  // A newline would split the server's answer about the path (realpath's output) into two.
+  if (/[\x01-\x1f\x7f]/.test(value)) throw new Error('a remote path cannot contain control characters (newline, tab, …)');
   if (!value.startsWith('/')) throw new Error(`"${value}" is not an absolute path`);
   return path.posix.resolve(value);
 }

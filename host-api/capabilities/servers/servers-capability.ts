@@ -56,9 +56,11 @@ async function checkRemotePath(server: string, raw: unknown, kind: PermissionKin
     throw permissionDenied(kind, lexical, call.grant, requested, record);
   }
   const resolveOn = leaf === 'link' && lexical !== root ? path.posix.dirname(lexical) : lexical;
-  const resolved = await runInternal(server, ['/usr/bin/realpath', '-m', '--', root, resolveOn], call);
-  const [realRoot, realParent] = resolved.stdout.toString('utf8').split('\n');
-  if (resolved.code !== 0 || realRoot === undefined || realParent === undefined || realRoot === '' || realParent === '') {
+  // NUL-separated answers (-z): no name can split them; exactly two, or the answer is not believed.
+  const resolved = await runInternal(server, ['/usr/bin/realpath', '-m', '-z', '--', root, resolveOn], call);
+  const answers = resolved.stdout.toString('utf8').split('\0');
+  const [realRoot, realParent] = answers;
+  if (resolved.code !== 0 || answers.length !== 3 || answers[2] !== '' || realRoot === undefined || realParent === undefined || !realRoot.startsWith('/') || !realParent.startsWith('/')) {
     throw new ProvError('HostCallFailed', `${server}: cannot resolve ${lexical}: ${resolved.stderr.toString('utf8').trim()}`, { details: { reason: 'EREALPATH' } });
   }
   const real = resolveOn === lexical ? realParent : path.posix.join(realParent, path.posix.basename(lexical));
