@@ -22,7 +22,16 @@ export interface ResolveGrantOptions {
 const WARNINGS: Partial<Record<string, string>> = {
   secrets_read: 'the extension will see this secret\'s value',
   fs_write: 'the extension may create, replace and remove files below it',
+  exec: 'runs with the rights of the account prov logs in as on each granted server',
 };
+
+/** What granting an item means beyond its words, said in the prompt. */
+function warningFor(key: string, value: string): string | undefined {
+  if (key === 'servers' && (value === 'local' || value === '*' || value.split('&').includes('local'))) {
+    return 'includes this machine ("local"): exec and upload there run as you';
+  }
+  return WARNINGS[key];
+}
 
 /**
  * Effective grant = manifest ∩ operator; what the manifest asks for beyond
@@ -39,7 +48,7 @@ export async function resolveGrant(options: ResolveGrantOptions): Promise<GrantV
       key,
       value,
       noun: kinds.get(key)!.noun,
-      ...(WARNINGS[key] === undefined ? {} : { warning: WARNINGS[key] }),
+      ...(warningFor(key, value) === undefined ? {} : { warning: warningFor(key, value)! }),
     })),
   );
   if (items.length > 0) {
