@@ -55,4 +55,8 @@ export interface Servers {
   download(server: string, path: string): Promise<string>;
   /** Removes a file on the server, under `[permissions] remote_write`. */
   remove(server: string, path: string): Promise<{ planned: boolean }>;
+  /** Makes a directory (and missing parents below the granted root), under `[permissions] remote_write`. */
+  mkdir(server: string, path: string, options?: { mode?: number }): Promise<{ planned: boolean }>;
+  /** Removes an empty directory, under `[permissions] remote_write`. */
+  rmdir(server: string, path: string): Promise<{ planned: boolean }>;
 }

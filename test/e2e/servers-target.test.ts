@@ -42,13 +42,28 @@ systemctl = ["prov-test.service"]
       source: `import { defineTaskserv } from 'prov/sdk';
 const none = async () => null;
 export default defineTaskserv({
-  uninstall: none, configure: none, restart: none, upgrade: none, getCurrentVersion: none, getAvailableVersions: none, checkUpdates: none,
+  uninstall: none, restart: none, upgrade: none, getCurrentVersion: none, getAvailableVersions: none, checkUpdates: none,
   async status(input: any, ctx: any) {
     const words = ['%s|', ...input.words];
     const remote = await ctx.servers.exec(ctx.target.name, ['/usr/bin/printf', ...words]);
     const local = await ctx.servers.exec('local', ['/usr/bin/printf', ...words]);
     const piped = await ctx.servers.exec(ctx.target.name, ['/usr/bin/cat'], { stdin: input.stdin });
     return { target: ctx.target, servers: (await ctx.servers.list()).map((s: any) => s.name), remote: remote.stdout, local: local.stdout, piped: piped.stdout, code: remote.code };
+  },
+  async configure(_input: any, ctx: any) {
+    const s = ctx.target.name;
+    const out: Record<string, unknown> = {};
+    const attempt = async (label: string, run: () => Promise<unknown>) => {
+      try { out[label] = await run(); } catch (error: any) { out[label] = error.code + (error.reason ? ' ' + error.reason : ''); }
+    };
+    await attempt('mkdir nested', () => ctx.servers.mkdir(s, '/srv/prov-test/a/b', { mode: 0o700 }));
+    await attempt('mkdir again', () => ctx.servers.mkdir(s, '/srv/prov-test/a/b'));
+    await attempt('mkdir outside', () => ctx.servers.mkdir(s, '/srv/elsewhere'));
+    await attempt('rmdir full', () => ctx.servers.rmdir(s, '/srv/prov-test/a'));
+    await attempt('rmdir empty', () => ctx.servers.rmdir(s, '/srv/prov-test/a/b'));
+    await attempt('rmdir gone', () => ctx.servers.rmdir(s, '/srv/prov-test/a/b'));
+    await attempt('rmdir file', () => ctx.servers.rmdir(s, '/srv/prov-test/page.txt'));
+    return out;
   },
   async install(input: any, ctx: any) {
     const s = ctx.target.name;
@@ -126,6 +141,23 @@ export default defineTaskserv({
       ['allowed', true, 'box'],
       ['allowed', false, 'box'],
     ]);
+  });
+
+  it('makes and removes directories under a remote_write root only', async () => {
+    const run = await runProv(['run', ext.dir, 'configure', '--server', 'box', '--json', ...grants], { env: env() });
+    expect(run.json).toMatchObject({
+      ok: true,
+      result: {
+        'mkdir nested': { planned: false },
+        'mkdir again': { planned: false },
+        'mkdir outside': 'PermissionDenied',
+        'rmdir full': 'HostCallFailed ENOTEMPTY',
+        'rmdir empty': { planned: false },
+        'rmdir gone': { planned: false },
+        'rmdir file': 'PermissionDenied',
+      },
+    });
+    expect((await target.ssh('stat -c %a /srv/prov-test/a; test -e /srv/prov-test/a/b && echo b || echo no-b; test -e /srv/elsewhere && echo out || echo no-out')).stdout).toBe('755\nno-b\nno-out\n');
   });
 
   it('refuses a server whose host key is not the pinned one', async () => {

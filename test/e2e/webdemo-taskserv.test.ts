@@ -25,8 +25,6 @@ const PAGE_FILE = `${PAGE_DIR}/index.html`;
 const GRANTS = [
   '--allow-server', SERVER,
   '--allow-exec', '/usr/bin/curl',
-  '--allow-exec', '/usr/bin/mkdir',
-  '--allow-exec', '/usr/bin/rmdir',
   '--allow-systemctl', 'webdemo.service',
   '--allow-remote-read', PAGE_DIR,
   '--allow-remote-read', UNIT_FILE,

@@ -1,5 +1,5 @@
 import type { ProvContext } from 'prov/sdk';
-import { MKDIR, PAGE_DIR, PAGE_FILE, UNIT_FILE } from './layout.js';
+import { PAGE_DIR, PAGE_FILE, UNIT_FILE } from './layout.js';
 import { readRemote, run } from './remote-files.js';
 import { parseUnit, renderPage, renderUnit, type WebdemoConfig } from './render.js';
 import { systemctl, unitState, type UnitState } from './systemd.js';
@@ -52,7 +52,7 @@ export async function apply(ctx: ProvContext, current: Deployment, desired: Webd
   // The page first: the server starts serving it the moment the unit starts.
   if (current.pageText !== page) {
     if (current.pageText === null) {
-      await run(ctx, server, [MKDIR, '-p', '-m', '755', PAGE_DIR]);
+      await ctx.servers.mkdir(server, PAGE_DIR, { mode: 0o755 });
       steps.push(`mkdir ${PAGE_DIR}`);
     }
     await ctx.servers.upload(server, PAGE_FILE, page, { mode: 0o644 });

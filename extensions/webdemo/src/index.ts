@@ -2,7 +2,7 @@ import { defineOperation, defineTaskserv, type ProvContext, type TaskservStatus 
 import { isKnownVersion, LATEST, VERSIONS, type Version } from './catalog.js';
 import { apply, readDeployment, requireInstalled, type Applied, type Deployment } from './deployment.js';
 import { requireHealthy, waitHealthy, type Health } from './health.js';
-import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_PORT, PAGE_DIR, PAGE_FILE, RMDIR, UNIT, UNIT_FILE } from './layout.js';
+import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_PORT, PAGE_DIR, PAGE_FILE, UNIT, UNIT_FILE } from './layout.js';
 import { run } from './remote-files.js';
 import type { WebdemoConfig } from './render.js';
 import { ConfigureInput, InstallInput, RestartInput, UninstallInput, UpgradeInput } from './schemas.js';
@@ -87,8 +87,11 @@ export default defineTaskserv({
         await ctx.servers.remove(server, PAGE_FILE);
         steps.push(`remove ${PAGE_FILE}`);
         // Only if empty: anything else an operator put there stays.
-        await run(ctx, server, [RMDIR, '--ignore-fail-on-non-empty', PAGE_DIR]);
-        steps.push(`rmdir ${PAGE_DIR}`);
+        const left = await ctx.servers.rmdir(server, PAGE_DIR).then(() => true, (error: { reason?: string }) => {
+          if (error.reason === 'ENOTEMPTY') return false;
+          throw error;
+        });
+        if (left) steps.push(`rmdir ${PAGE_DIR}`);
       }
       if (current.unitText !== null) {
         await systemctl(ctx, server, 'daemon-reload', null);

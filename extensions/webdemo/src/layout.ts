@@ -5,8 +5,6 @@ export const PAGE_DIR = '/srv/webdemo';
 export const PAGE_FILE = `${PAGE_DIR}/index.html`;
 export const CURL = '/usr/bin/curl';
 /** servers.upload writes files, not directories, and servers.remove removes files: these make and remove PAGE_DIR. */
-export const MKDIR = '/usr/bin/mkdir';
-export const RMDIR = '/usr/bin/rmdir';
 
 export const DEFAULT_PORT = 8080;
 /** How long install, configure, upgrade and restart wait for the page to answer. */

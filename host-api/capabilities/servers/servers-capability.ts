@@ -198,6 +198,59 @@ async function removeCall([rawServer, file]: PlainValue[], call: HostCallContext
   return { planned: false };
 }
 
+/**
+ * A directory under a remote_write root: made (with missing parents only
+ * below the root's own parent, never further up), or removed when empty.
+ */
+async function mkdirCall([rawServer, dir, rawOptions]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
+  const options = takeOptions(rawOptions, ['mode'], 'servers.mkdir', remoteWritePermission);
+  const mode = options['mode'] ?? 0o755;
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) throw malformed(remoteWritePermission, 'servers.mkdir: mode must be permission bits between 0 and 0o777');
+  const server = checkServer(rawServer, call, record);
+  const real = await checkRemotePath(server, dir, remoteWritePermission, call, record);
+  const root = (call.grant.granted.remote_write ?? []).find((candidate) => isWithin(candidate, real)) ?? real;
+  const probe = await runInternal(server, ['/bin/sh', '-c', 'if [ -d "$1" ]; then echo directory; elif [ -e "$1" ] || [ -L "$1" ]; then echo other; else echo none; fi', 'sh', real], call);
+  const kind = text(probe.stdout).trim();
+  if (kind === 'other') throw malformed(remoteWritePermission, `servers.mkdir: ${server}:${real} exists and is not a directory`);
+  const changes = kind === 'none';
+  record.changed = changes;
+  if (call.check) {
+    record.planned = true;
+    call.effects.planned({ capability: 'servers', call: 'servers.mkdir', target: `${server}:${real}`, summary: changes ? `create directory (mode ${mode.toString(8)})` : 'directory exists: no change', changes });
+    return { planned: true };
+  }
+  if (changes) {
+    // Missing parents are made only if the root's own parent exists: nothing above the grant is created.
+    const script = 'set -e; [ -d "$(dirname -- "$2")" ] || { echo "the parent of $2 does not exist" >&2; exit 5; }; mkdir -p -- "$1"; chmod -- "$3" "$1"';
+    const result = await runInternal(server, ['/bin/sh', '-c', script, 'sh', real, root, mode.toString(8)], call);
+    if (result.code !== 0) throw new ProvError('HostCallFailed', `${server}:${real}: mkdir failed: ${text(result.stderr).trim()}`, { details: { reason: 'EIO' } });
+  }
+  call.effects.performed(changes);
+  return { planned: false };
+}
+
+async function rmdirCall([rawServer, dir]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
+  const server = checkServer(rawServer, call, record);
+  const real = await checkRemotePath(server, dir, remoteWritePermission, call, record, 'link');
+  const probe = await runInternal(server, ['/bin/sh', '-c', 'if [ -L "$1" ]; then echo link; elif [ -d "$1" ]; then if [ -z "$(ls -A -- "$1")" ]; then echo empty; else echo full; fi; elif [ -e "$1" ]; then echo other; else echo none; fi', 'sh', real], call);
+  const kind = text(probe.stdout).trim();
+  if (kind === 'link' || kind === 'other') throw malformed(remoteWritePermission, `servers.rmdir: ${server}:${real} is not a directory`);
+  if (kind === 'full') throw new ProvError('HostCallFailed', `servers.rmdir: ${server}:${real} is not empty`, { details: { reason: 'ENOTEMPTY' } });
+  const changes = kind === 'empty';
+  record.changed = changes;
+  if (call.check) {
+    record.planned = true;
+    call.effects.planned({ capability: 'servers', call: 'servers.rmdir', target: `${server}:${real}`, summary: changes ? 'remove empty directory' : 'does not exist: no change', changes });
+    return { planned: true };
+  }
+  if (changes) {
+    const result = await runInternal(server, ['/bin/rmdir', '--', real], call);
+    if (result.code !== 0) throw new ProvError('HostCallFailed', `${server}:${real}: rmdir failed: ${text(result.stderr).trim()}`, { details: { reason: 'EIO' } });
+  }
+  call.effects.performed(changes);
+  return { planned: false };
+}
+
 /** `ctx.servers.*`: the inventory, programs and files on the granted servers. */
 export const serversCapability = {
   name: 'servers',
@@ -210,5 +263,7 @@ export const serversCapability = {
     'servers.upload': uploadCall,
     'servers.download': downloadCall,
     'servers.remove': removeCall,
+    'servers.mkdir': mkdirCall,
+    'servers.rmdir': rmdirCall,
   },
 } satisfies Capability;
