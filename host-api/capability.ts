@@ -69,6 +69,8 @@ export interface CallRecord {
   target?: string;
   /** The grant line that allows (or would allow) it, as `--allow-…`/[permissions] spell it. */
   permission?: { key: PermissionKey; value: string };
+  /** The server the call acted on (servers, systemctl); default: the operation's target. */
+  server?: string;
   /** Set by a mutating call in check mode. */
   planned?: boolean;
   changed?: boolean;

@@ -307,7 +307,7 @@ export class HostBridge {
       bytes_in: record.bytesIn ?? 0,
       bytes_out: record.bytesOut ?? 0,
       error: failure === undefined || denied ? null : failure.code,
-      server: scope.target?.name ?? null,
+      server: record.server ?? scope.target?.name ?? null,
     }, scope);
   }
 

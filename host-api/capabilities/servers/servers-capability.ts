@@ -16,10 +16,17 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export function checkServer(raw: unknown, call: HostCallContext, record: CallRecord): string {
   if (typeof raw !== 'string' || raw === '') throw malformed(serversPermission, 'a server must be named by a non-empty string');
   record.target = raw;
+  record.server = raw;
   record.permission = { key: 'servers', value: raw };
   if (call.servers.server(raw) === undefined) {
-    const requested = (call.grant.requested.servers ?? []).some((entry) => serverMatches(entry, { name: raw, tags: [] }) || entry.includes('tag:'));
-    throw permissionDenied(serversPermission, raw, call.grant, requested, record);
+    const asked = call.grant.requested.servers ?? [];
+    if (asked.some((entry) => serverMatches(entry, { name: raw, tags: [] }))) throw permissionDenied(serversPermission, raw, call.grant, true, record);
+    if (!asked.some((entry) => entry.includes('tag:'))) throw permissionDenied(serversPermission, raw, call.grant, false, record);
+    // The manifest asks by tag: whether this server has the tag is the inventory's business, not the extension's.
+    throw new ProvError('PermissionDenied', `Requires the server ${JSON.stringify(raw)}, which is not among the servers granted`, {
+      hint: `If it should be reachable: the server must be in the inventory (prov server add), match [permissions] servers in metadata.toml (${asked.map((entry) => JSON.stringify(entry)).join(', ')}), and be granted with --allow-server ${raw}.`,
+      details: { permission: 'servers', value: raw },
+    });
   }
   return raw;
 }
