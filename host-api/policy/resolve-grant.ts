@@ -3,6 +3,8 @@ import { effectiveGrant, ungranted } from '../grants/effective-grant.js';
 import type { GrantView } from '../grants/grant-view.js';
 import { PERMISSION_KEYS, type PermissionSet } from '../grants/permission-keys.js';
 import type { Prompter, PromptItem } from './prompter.js';
+import { serverMatches } from '../capabilities/servers/server-permissions.js';
+import { LOCAL_SERVER } from '../../runtime/inventory/server-record.js';
 
 export interface ResolveGrantOptions {
   extension: string;
@@ -27,7 +29,7 @@ const WARNINGS: Partial<Record<string, string>> = {
 
 /** What granting an item means beyond its words, said in the prompt. */
 function warningFor(key: string, value: string): string | undefined {
-  if (key === 'servers' && (value === 'local' || value === '*' || value.split('&').includes('local'))) {
+  if (key === 'servers' && serverMatches(value, LOCAL_SERVER)) {
     return 'includes this machine ("local"): exec and upload there run as you';
   }
   return WARNINGS[key];

@@ -49,8 +49,12 @@ export interface Servers {
   get(name: string): Promise<InventoryServer>;
   /** Runs `argv[0]` (an absolute path in `[permissions] exec`) with exactly these arguments: no shell, no env, no cwd. */
   exec(server: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
-  /** Writes a file on the server atomically, under `[permissions] remote_write`. */
-  upload(server: string, path: string, content: string, options?: UploadOptions): Promise<{ planned: boolean }>;
+  /**
+   * Writes a file on the server atomically, under `[permissions] remote_write`.
+   * `changed` (real runs only) says whether the bytes or mode differed: reload
+   * a service only when its file changed.
+   */
+  upload(server: string, path: string, content: string, options?: UploadOptions): Promise<{ planned: boolean; changed?: boolean }>;
   /** Reads a file on the server, under `[permissions] remote_read`. */
   download(server: string, path: string): Promise<string>;
   /** Removes a file on the server, under `[permissions] remote_write`. */

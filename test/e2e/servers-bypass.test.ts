@@ -377,7 +377,7 @@ describe.skipIf(unavailable !== undefined && !required)(`servers and systemctl n
         dl('dl-fifo', '/srv/prov/fifo', 'a FIFO in the root: refused, never blocks', { kind: 'error', codes: ['HostCallFailed', 'PermissionDenied'] }),
         dl('dl-dir', '/srv/prov/sub', 'a directory', { kind: 'error', codes: ['HostCallFailed', 'PermissionDenied'] }),
         // -------- remote paths: upload
-        ul('ul-ok', '/srv/prov/uploaded.txt', 'a new file in the root', { kind: 'ok', value: { planned: false } }, 'uploaded\n'),
+        ul('ul-ok', '/srv/prov/uploaded.txt', 'a new file in the root', { kind: 'ok', value: { planned: false, changed: true } }, 'uploaded\n'),
         ul('ul-ro', '/srv/ro/new.txt', 'only read is granted there', { kind: 'exact', message: notAsked(WRITE, '/srv/ro/new.txt') }),
         ul('ul-outside', '/srv/outside/new.txt', 'outside every root', { kind: 'exact', message: notAsked(WRITE, '/srv/outside/new.txt') }),
         ul('ul-dotdot', '/srv/prov/../outside/secret.txt', '.. out of the root', { kind: 'exact', message: notAsked(WRITE, '/srv/outside/secret.txt') }),
@@ -394,7 +394,7 @@ describe.skipIf(unavailable !== undefined && !required)(`servers and systemctl n
         ul('ul-owner', '/srv/prov/owner.txt', 'an unknown option', { kind: 'denied', message: /unknown option "owner"/ }, 'x', { owner: 'root' }),
         ul('ul-content-number', '/srv/prov/number.txt', 'content not a string', { kind: 'denied', message: /content must be a string/ }, 42),
         ul('ul-root-dir', '/srv/prov', 'the root, a directory', { kind: 'error', codes: ['HostCallFailed', 'PermissionDenied'] }),
-        ul('ul-meta-name', META_NAME, 'shell metacharacters in a file name in the root: that exact name, nothing run', { kind: 'ok', value: { planned: false } }, 'meta\n'),
+        ul('ul-meta-name', META_NAME, 'shell metacharacters in a file name in the root: that exact name, nothing run', { kind: 'ok', value: { planned: false, changed: true } }, 'meta\n'),
         ul('ul-newline-link', '/srv/prov/link-out2\n/x', 'a newline in the path: must not write (or read) link-out2', { kind: 'any' }),
         // -------- remote paths: remove
         rmRow('rm-outside', '/srv/outside/secret.txt', 'outside every root', { kind: 'exact', message: notAsked(WRITE, '/srv/outside/secret.txt') }),

@@ -67,9 +67,9 @@ export default defineTaskserv({
   },
   async install(input: any, ctx: any) {
     const s = ctx.target.name;
-    await ctx.servers.upload(s, '/etc/systemd/system/prov-test.service', input.unit);
+    const unit = await ctx.servers.upload(s, '/etc/systemd/system/prov-test.service', input.unit);
     await ctx.servers.upload(s, '/srv/prov-test/page.txt', input.page, { mode: 0o640 });
-    await ctx.systemctl('daemon-reload', null);
+    if (unit.planned || unit.changed) await ctx.systemctl('daemon-reload', null);
     await ctx.systemctl('enable', 'prov-test.service');
     const started = await ctx.systemctl('start', 'prov-test.service');
     return { active: started.active ?? null, enabled: started.enabled ?? null, page: ctx.check ? null : await ctx.servers.download(s, '/srv/prov-test/page.txt') };
@@ -120,7 +120,7 @@ export default defineTaskserv({
     expect(check.json.plan.map((entry: { call: string; target: string; changes: boolean }) => [entry.call, entry.target, entry.changes])).toEqual([
       ['servers.upload', 'box:/etc/systemd/system/prov-test.service', true],
       ['servers.upload', 'box:/srv/prov-test/page.txt', true],
-      ['systemctl daemon-reload', 'box: (daemon)', false],
+      ['systemctl daemon-reload', 'box: (daemon)', true],
       ['systemctl enable', 'box: prov-test.service', true],
       ['systemctl start', 'box: prov-test.service', true],
     ]);

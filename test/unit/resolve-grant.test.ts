@@ -24,6 +24,12 @@ describe('resolveGrant', () => {
     expect(grant.granted).toEqual({ http: ['api.example.com', 'b.example.com'], secrets_read: ['tok'], servers: ['local'], exec: ['/usr/bin/curl'] });
   });
 
+  it('warns about this machine whatever the entry that reaches it (tag:local, *)', async () => {
+    const prompter = new StubPrompter('deny');
+    await resolveGrant({ ...base, requested: { servers: ['tag:local', '*', 'web-1'] }, operator: {}, prompter });
+    expect(prompter.asked[0]!.items.map((item) => [item.value, item.warning !== undefined])).toEqual([['tag:local', true], ['*', true], ['web-1', false]]);
+  });
+
   it('denies what the prompter denies, records what it grants always, and never asks when nothing is missing', async () => {
     const denied = await resolveGrant({ ...base, requested: { http: ['a.example.com'] }, operator: {}, prompter: new StubPrompter('deny') });
     expect(denied.granted).toEqual({});

@@ -90,8 +90,36 @@ export class SshTransport implements ServerTransport {
     this.#env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: environment.home, ...(environment.authSock === undefined ? {} : { SSH_AUTH_SOCK: environment.authSock }) };
   }
 
-  run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
-    const command = argv.map(shellQuote).join(' ');
+  #quotingChecked: Promise<void> | undefined;
+
+  async run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
+    this.#quotingChecked ??= this.#checkQuoting(options);
+    await this.#quotingChecked;
+    return this.#send(argv, options);
+  }
+
+  /**
+   * Once per server and run: the account's login shell must take POSIX
+   * single quotes (fish, for one, reads `\'` inside them as an escape, and
+   * the next word would run as a command).
+   */
+  async #checkQuoting(options: RunOptions): Promise<void> {
+    const words = ['a\\', "b'c", '$x;`y`'];
+    const result = await this.#send(['printf', '%s|', ...words], options);
+    if (result.stdout.toString('utf8') !== `${words.join('|')}|`) {
+      this.#quotingChecked = undefined;
+      throw new ProvError('HostCallFailed', `The login shell of ${this.server.user} on ${this.server.name} does not read POSIX quoting; prov sends it no commands`, {
+        hint: 'Give the account a POSIX shell (sh, bash, dash, zsh), or use another account (prov server add … --user).',
+        details: { reason: 'ESHELL' },
+      });
+    }
+  }
+
+  #send(argv: readonly string[], options: RunOptions): Promise<RunResult> {
+    // The far side ends the program at the deadline itself: killing this client does not reach it (with a
+    // master connection, not even its pipes close).
+    const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+    const command = ['/usr/bin/timeout', '-k', '5', String(seconds), ...argv].map(shellQuote).join(' ');
     const child = spawn('ssh', [...this.#args, '--', this.server.host, command], { env: this.#env, stdio: ['pipe', 'pipe', 'pipe'] });
     return collect(child, options, `ssh ${this.server.name}`).then((result) => {
       // 255 is ssh's own failure (connection, host key): not the program's exit status.
@@ -123,6 +151,10 @@ function collect(child: ChildProcess, options: RunOptions, what: string): Promis
     const stop = (error: ProvError) => {
       failure ??= error;
       child.kill('SIGKILL');
+      // Over a master connection the pipes outlive the client: let go of them so the call ends now.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.stdin?.destroy();
     };
     const take = (chunks: Buffer[], chunk: Buffer, size: number): number => {
       try {

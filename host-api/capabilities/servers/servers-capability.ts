@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { PlainValue } from '../../../runtime/data/plain-data.js';
 import { ProvError } from '../../../runtime/errors/index.js';
 import type { CallRecord, Capability, HostCallContext, PermissionKind } from '../../capability.js';
-import { malformed, permissionDenied } from '../../grants/permission-denied.js';
+import { malformed, permissionDenied, refused } from '../../grants/permission-denied.js';
+import { realPath } from '../../../runtime/state/real-path.js';
 import { planFileWrite } from '../fs/file-plan.js';
 import { isWithin } from '../fs/fs-permissions.js';
 import { takeOptions } from '../take-options.js';
@@ -63,15 +64,32 @@ async function checkRemotePath(server: string, raw: unknown, kind: PermissionKin
     throw permissionDenied(kind, lexical, call.grant, requested, record);
   }
   const resolveOn = leaf === 'link' && lexical !== root ? path.posix.dirname(lexical) : lexical;
-  // NUL-separated answers (-z): no name can split them; exactly two, or the answer is not believed.
-  const resolved = await runInternal(server, ['/usr/bin/realpath', '-m', '-z', '--', root, resolveOn], call);
+  // Every root the path is bounded by, on both sides of the grant: the effective root, and the manifest's and the
+  // operator's roots it came from — a root that is itself a link must not lead out of the other side's root.
+  const containing = (set: readonly string[] | undefined) => (set ?? []).filter((candidate) => isWithin(candidate, lexical));
+  const requestedRoots = containing(call.grant.requested[kind.key]);
+  const operatorRoots = call.grant.operator === undefined ? undefined : containing(call.grant.operator[kind.key]);
+  const allRoots = [...new Set([root, ...requestedRoots, ...(operatorRoots ?? [])])];
+  // NUL-separated answers (-z): no name can split them; exactly one per path asked, or the answer is not believed.
+  const resolved = await runInternal(server, ['/usr/bin/realpath', '-m', '-z', '--', ...allRoots, resolveOn], call);
   const answers = resolved.stdout.toString('utf8').split('\0');
-  const [realRoot, realParent] = answers;
-  if (resolved.code !== 0 || answers.length !== 3 || answers[2] !== '' || realRoot === undefined || realParent === undefined || !realRoot.startsWith('/') || !realParent.startsWith('/')) {
+  const ok = resolved.code === 0 && answers.length === allRoots.length + 2 && answers.at(-1) === '' && answers.slice(0, -1).every((answer) => answer.startsWith('/'));
+  if (!ok) {
     throw new ProvError('HostCallFailed', `${server}: cannot resolve ${lexical}: ${resolved.stderr.toString('utf8').trim()}`, { details: { reason: 'EREALPATH' } });
   }
+  const realOf = new Map(allRoots.map((candidate, index) => [candidate, answers[index]!]));
+  const realParent = answers[allRoots.length]!;
   const real = resolveOn === lexical ? realParent : path.posix.join(realParent, path.posix.basename(lexical));
-  if (!isWithin(realRoot, real)) throw permissionDenied(kind, real, call.grant, false, record);
+  const inside = (roots: readonly string[] | undefined) => roots === undefined || roots.some((candidate) => isWithin(realOf.get(candidate)!, real));
+  if (!isWithin(realOf.get(root)!, real) || !inside(requestedRoots) || !inside(operatorRoots)) throw permissionDenied(kind, real, call.grant, false, record);
+  // On this machine the fs rules hold too: prov's own state and the pseudo-filesystems are out of reach.
+  if (server === 'local') {
+    const local = realPath(real);
+    if ((call.grant.reserved ?? []).some((reserved) => isWithin(reserved, local) || isWithin(local, reserved))) {
+      throw refused(kind, `${lexical} is (or holds) prov's own state ($PROV_HOME, the secrets or policy file); no extension reaches it`);
+    }
+    if (['/proc', '/sys', '/dev'].some((special) => isWithin(special, local))) throw refused(kind, `${lexical} is on a pseudo-filesystem (/proc, /sys, /dev)`);
+  }
   return real;
 }
 
@@ -175,13 +193,25 @@ async function uploadCall([rawServer, file, content, rawOptions]: PlainValue[], 
   }
   if (changes) {
     // Written beside the target, then renamed over it: all or nothing on the server too.
-    const script = 'set -e; f="$1"; m="$2"; if [ -z "$m" ]; then m=$(stat -c %a -- "$f" 2>/dev/null || echo 644); fi; t=$(mktemp "$f.prov-XXXXXX"); trap \'rm -f -- "$t"\' EXIT; cat > "$t"; chmod -- "$m" "$t"; mv -f -- "$t" "$f"; trap - EXIT';
-    const result = await runInternal(server, ['/bin/sh', '-c', script, 'sh', real, mode === undefined ? '' : mode.toString(8)], call, data);
+    // Exactly n bytes or nothing: a stream cut short (a killed client) must not be renamed into place. An
+    // existing file keeps its owner and group; setuid, setgid and sticky bits are never carried to new content.
+    const script = [
+      'set -e; f="$1"; m="$2"; n="$3"',
+      'if [ -z "$m" ]; then m=$(stat -c %a -- "$f" 2>/dev/null || echo 644); fi',
+      'm=$(printf %o $(( 0$m & 0777 )))',
+      't=$(mktemp "$f.prov-XXXXXX"); trap \'rm -f -- "$t"\' EXIT',
+      'head -c "$n" > "$t"',
+      '[ "$(stat -c %s -- "$t")" = "$n" ] || { echo "upload cut short" >&2; exit 7; }',
+      'if [ -e "$f" ]; then chown --reference="$f" -- "$t" 2>/dev/null || true; fi',
+      'chmod -- "$m" "$t"; mv -f -- "$t" "$f"; trap - EXIT',
+    ].join('\n');
+    const result = await runInternal(server, ['/bin/sh', '-c', script, 'sh', real, mode === undefined ? '' : mode.toString(8), String(data.length)], call, data);
     if (result.code !== 0) throw new ProvError('HostCallFailed', `${server}:${real}: upload failed: ${text(result.stderr).trim()}`, { details: { reason: 'EIO' } });
   }
   record.changed = changes;
   call.effects.performed(changes);
-  return { planned: false };
+  // Told, not claimed: the host compared the bytes, so an extension can reload a service only when its file changed.
+  return { planned: false, changed: changes };
 }
 
 async function removeCall([rawServer, file]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
@@ -216,14 +246,16 @@ async function mkdirCall([rawServer, dir, rawOptions]: PlainValue[], call: HostC
   const server = checkServer(rawServer, call, record);
   const real = await checkRemotePath(server, dir, remoteWritePermission, call, record);
   const root = (call.grant.granted.remote_write ?? []).find((candidate) => isWithin(candidate, real)) ?? real;
-  const probe = await runInternal(server, ['/bin/sh', '-c', 'if [ -d "$1" ]; then echo directory; elif [ -e "$1" ] || [ -L "$1" ]; then echo other; else echo none; fi', 'sh', real], call);
-  const kind = text(probe.stdout).trim();
+  const probe = await runInternal(server, ['/bin/sh', '-c', 'if [ -d "$1" ]; then echo directory $(stat -c %a -- "$1"); elif [ -e "$1" ] || [ -L "$1" ]; then echo other; else echo none; fi', 'sh', real], call);
+  const [kind, currentMode] = text(probe.stdout).trim().split(' ');
   if (kind === 'other') throw malformed(remoteWritePermission, `servers.mkdir: ${server}:${real} exists and is not a directory`);
-  const changes = kind === 'none';
+  // An existing directory with another mode than asked gets that mode: a change.
+  const modeAsked = options['mode'] !== undefined;
+  const changes = kind === 'none' || (modeAsked && currentMode !== mode.toString(8));
   record.changed = changes;
   if (call.check) {
     record.planned = true;
-    call.effects.planned({ capability: 'servers', call: 'servers.mkdir', target: `${server}:${real}`, summary: changes ? `create directory (mode ${mode.toString(8)})` : 'directory exists: no change', changes });
+    call.effects.planned({ capability: 'servers', call: 'servers.mkdir', target: `${server}:${real}`, summary: kind === 'none' ? `create directory (mode ${mode.toString(8)})` : changes ? `change mode to ${mode.toString(8)}` : 'directory exists: no change', changes });
     return { planned: true };
   }
   if (changes) {

@@ -69,7 +69,8 @@ async function systemctlCall([rawVerb, rawUnit, rawOptions]: PlainValue[], call:
 
   if (MUTATING_VERBS.has(verb)) {
     const before = unit === null ? undefined : await unitState(server, unit, call);
-    const wouldChange = verb === 'restart' || verb === 'reload' ? true : verb === 'daemon-reload' ? false : !alreadyThere(verb, before!);
+    // restart, reload and daemon-reload act whatever the state: their effect cannot be known, so they count as a change.
+    const wouldChange = verb === 'restart' || verb === 'reload' || verb === 'daemon-reload' ? true : !alreadyThere(verb, before!);
     if (call.check) {
       record.planned = true;
       record.changed = wouldChange;
@@ -82,7 +83,7 @@ async function systemctlCall([rawVerb, rawUnit, rawOptions]: PlainValue[], call:
       throw new ProvError('HostCallFailed', `${server}: systemctl ${verb}${unit === null ? '' : ` ${unit}`} failed (exit ${result.code}): ${result.stderr.toString('utf8').trim()}`, { details: { reason: 'ESYSTEMCTL' } });
     }
     const after = unit === null ? undefined : await unitState(server, unit, call);
-    const changed = verb === 'restart' || verb === 'reload' ? true : verb === 'daemon-reload' ? false : before!.active !== after!.active || before!.enabled !== after!.enabled;
+    const changed = verb === 'restart' || verb === 'reload' || verb === 'daemon-reload' ? true : before!.active !== after!.active || before!.enabled !== after!.enabled;
     record.changed = changed;
     call.effects.performed(changed);
     return { verb, unit, code: result.code, ...(after === undefined ? {} : { active: after.active, enabled: after.enabled }), planned: false };

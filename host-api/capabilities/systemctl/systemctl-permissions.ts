@@ -19,7 +19,8 @@ function globRegExp(pattern: string): RegExp {
       const end = pattern.indexOf(']', index + 1);
       if (end === -1) source += '\\[';
       else {
-        source += `[${pattern.slice(index + 1, end).replace(/\\/g, '\\\\')}]`;
+        const body = pattern.slice(index + 1, end).replace(/\\/g, '\\\\');
+        source += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
         index = end;
       }
     } else source += char.replace(/[.+^${}()|\\]/g, '\\$&');
@@ -40,6 +41,11 @@ export const systemctlPermission: PermissionKind = {
   noun: 'systemctl on the unit',
   normalize(value) {
     if (!UNIT_PATTERN.test(value) || value.startsWith('-')) throw new Error(`"${value}" is not a unit name or pattern (e.g. containerd.service, containerd*.service)`);
+    try {
+      globRegExp(value); // a class like [z-a] is refused here, not at the first call
+    } catch {
+      throw new Error(`"${value}" is not a valid pattern (a character class is out of order)`);
+    }
     return value;
   },
   intersect(requested, granted) {
