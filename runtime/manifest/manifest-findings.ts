@@ -1,0 +1,113 @@
+import { parse, TomlError } from 'smol-toml';
+import { toPlainData } from '../data/plain-data.js';
+import { locateTomlKey } from './locate-toml-key.js';
+import { strictManifestSchema } from './strict-manifest-schema.js';
+
+/** One thing wrong with a manifest, where it is, and what to do. */
+export interface ManifestFinding {
+  rule: 'schema';
+  severity: 'error' | 'warning';
+  file: string;
+  line?: number;
+  column?: number;
+  /** Dotted path of the field (`permissions.htp`). */
+  field: string;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * Every schema finding of a metadata.toml, not the first: TOML syntax
+ * errors with their position and line, unknown keys with a "did you mean"
+ * when a known key is close, and field-level errors located in the file.
+ */
+export function manifestFindings(source: string, file: string): ManifestFinding[] {
+  let raw: unknown;
+  try {
+    raw = toPlainData(parse(source));
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const lineText = source.split(/\r?\n/)[error.line - 1] ?? '';
+      return [{
+        rule: 'schema', severity: 'error', file, line: error.line, column: error.column, field: '(syntax)',
+        message: `${error.message.split('\n')[0]!.trim()}: ${lineText.trim()}`,
+        hint: 'Fix the TOML syntax at that position (https://toml.io).',
+      }];
+    }
+    return [{ rule: 'schema', severity: 'error', file, field: '(syntax)', message: (error as Error).message }];
+  }
+  const result = strictManifestSchema.safeParse(raw);
+  if (result.success) return [];
+  const findings: ManifestFinding[] = [];
+  for (const issue of result.error.issues) {
+    const base = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const field = [...base, key];
+        const known = knownKeys(base);
+        const close = closest(key, known);
+        const where = locateTomlKey(source, field);
+        findings.push({
+          rule: 'schema', severity: 'error', file, ...(where === undefined ? {} : { line: where.line }), field: field.join('.'),
+          message: `unknown key "${key}"${base.length === 0 ? '' : ` in [${base.join('.')}]`}`,
+          hint: close === undefined ? `Known keys here: ${known.join(', ')}.` : `Did you mean "${close}"?`,
+        });
+      }
+      continue;
+    }
+    const where = locateTomlKey(source, issue.path as (string | number)[]);
+    findings.push({
+      rule: 'schema', severity: 'error', file, ...(where === undefined ? {} : { line: where.line }), field: base.join('.') || '(top level)',
+      message: issue.message,
+    });
+  }
+  return findings;
+}
+
+/** The keys the schema knows at a path (for hints). */
+function knownKeys(pathParts: string[]): string[] {
+  let schema: unknown = strictManifestSchema;
+  for (const part of pathParts) {
+    const shape = shapeOf(schema);
+    if (shape === undefined) return [];
+    schema = shape[part];
+  }
+  return Object.keys(shapeOf(schema) ?? {});
+}
+
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  let current = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown } | undefined;
+  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
+    if (current.shape !== undefined) return current.shape;
+    current = typeof current.unwrap === 'function' ? (current.unwrap() as typeof current) : undefined;
+  }
+  return undefined;
+}
+
+/** The known key within edit distance 2 (or a third of its length) of `key`, if there is one. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const kept = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = kept;
+    }
+  }
+  return row[b.length]!;
+}
