@@ -7,6 +7,7 @@ import { runCommand } from './commands/run.js';
 import { grantCommand } from './commands/grant.js';
 import { auditCommand } from './commands/audit.js';
 import { serverCommand } from './commands/server.js';
+import { validateCommand } from './commands/validate.js';
 import { reportError, type CliIo } from './output.js';
 
 /**
@@ -30,7 +31,7 @@ export async function main(
     })
     .exitOverride();
 
-  for (const command of [buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli)]) {
+  for (const command of [buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli)]) {
     // Subcommands too (prov server add): commander must throw, never exit the process.
     const quiet = (each: Command): Command => {
       each.exitOverride().configureOutput(program.configureOutput());

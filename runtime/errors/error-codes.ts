@@ -26,6 +26,8 @@ export const USER_ERROR_CODES = {
   ManifestInvalid: 3,
   /** esbuild could not bundle the extension. */
   BuildFailed: 3,
+  /** `prov validate` found errors (the findings are in details). */
+  ValidationFailed: 3,
   /** The bundle does not export what its kind requires. */
   InvalidExtension: 3,
   /** A call outside the effective grant. */

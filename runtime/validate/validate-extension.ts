@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import semver from 'semver';
+import { toKebabCase } from '../data/operation-names.js';
+import { ProvError } from '../errors/index.js';
+import { loadExtension } from '../extension/load-extension.js';
+import { manifestFindings } from '../manifest/manifest-findings.js';
+import { MANIFEST_FILE, parseManifest } from '../manifest/read-manifest.js';
+import type { ExtensionKind } from '../manifest/manifest-schema.js';
+import { closest } from '../manifest/manifest-findings.js';
+import { requestedPermissions } from '../manifest/requested-permissions.js';
+import { provVersion } from '../package-root.js';
+import type { Finding } from './finding.js';
+import { OPTIONAL_OPERATIONS, REQUIRED_OPERATIONS } from './required-operations.js';
+
+/** Host API majors this runtime serves. */
+export const SERVED_API_MAJORS = [1];
+const REQUIRED_FILES = ['metadata.toml', 'src/index.ts', 'README.md', 'API.md', 'EXAMPLES.md', 'CHANGELOG.md'];
+
+export interface ValidationReport {
+  dir: string;
+  findings: Finding[];
+  errors: number;
+  warnings: number;
+}
+
+/**
+ * Runs every validation rule on the extension in `dir` and returns every
+ * finding (it does not stop at the first): structure, schema, interface
+ * (the bundle loaded in the sandbox), dependency and version. The dev loop
+ * reuses it as a library call. The dependency rule checks what can be known
+ * without a registry (ranges, self-dependency); which extensions are
+ * registered arrives with the registry.
+ */
+export async function validateExtension(extensionDir: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<ValidationReport> {
+  const dir = path.resolve(extensionDir);
+  const findings: Finding[] = [];
+  const add = (finding: Finding) => findings.push(finding);
+
+  // structure
+  for (const file of REQUIRED_FILES) {
+    if (!existsSync(path.join(dir, file))) {
+      add({ rule: 'structure', severity: 'error', file, message: `${file} is missing`, hint: file === 'src/index.ts' ? 'The entry: export default defineProvider / defineTaskserv / defineCluster.' : 'Every extension documents itself: README.md, API.md, EXAMPLES.md, CHANGELOG.md.' });
+    }
+  }
+  const manifestFile = path.join(dir, MANIFEST_FILE);
+  if (!existsSync(manifestFile)) return report(dir, findings);
+  const source = readFileSync(manifestFile, 'utf8');
+
+  // schema
+  const schemaFindings = manifestFindings(source, MANIFEST_FILE);
+  findings.push(...schemaFindings.map(({ field: _field, ...finding }) => finding));
+  if (schemaFindings.length > 0) return report(dir, findings);
+  const manifest = parseManifest(source, manifestFile);
+  let permissionsBroken = false;
+  try {
+    requestedPermissions({ manifest, file: MANIFEST_FILE, source }, '/home/operator');
+  } catch (error) {
+    permissionsBroken = true;
+    const known = error as ProvError;
+    add({ rule: 'schema', severity: 'error', file: MANIFEST_FILE, ...lineOf(known), message: known.message.replace(`${MANIFEST_FILE}`, '').replace(/^:\d+: /, ''), ...(known.hint === undefined ? {} : { hint: known.hint }) });
+  }
+
+  // version
+  const version = manifest.extension.version;
+  const compatibility = (manifest as Record<string, unknown>)['compatibility'] as { prov?: string; api?: number } | undefined;
+  if (compatibility?.prov !== undefined) {
+    if (semver.validRange(compatibility.prov) === null) add({ rule: 'version', severity: 'error', file: MANIFEST_FILE, message: `[compatibility] prov = ${JSON.stringify(compatibility.prov)} is not a semver range`, hint: 'For example ">=0.1.0 <1.0.0".' });
+    else if (!semver.satisfies(provVersion(), compatibility.prov)) add({ rule: 'version', severity: 'error', file: MANIFEST_FILE, message: `this prov is ${provVersion()}, outside [compatibility] prov = ${JSON.stringify(compatibility.prov)}`, hint: 'Widen the range if the extension works here, or run a prov it was written for.' });
+  } else add({ rule: 'version', severity: 'warning', file: MANIFEST_FILE, message: '[compatibility] prov is not set', hint: 'Say which prov runtimes can host it, e.g. prov = ">=0.1.0 <1.0.0".' });
+  if (compatibility?.api !== undefined && !SERVED_API_MAJORS.includes(compatibility.api)) {
+    add({ rule: 'version', severity: 'error', file: MANIFEST_FILE, message: `[compatibility] api = ${compatibility.api}: this prov serves host API ${SERVED_API_MAJORS.join(', ')}` });
+  }
+  const changelog = path.join(dir, 'CHANGELOG.md');
+  if (existsSync(changelog)) {
+    const text = readFileSync(changelog, 'utf8');
+    const heading = new RegExp(`^#{1,6}\\s*\\[?v?${version.replace(/[.+]/g, '\\$&')}\\]?(\\s|$)`, 'm');
+    if (!heading.test(text)) add({ rule: 'version', severity: 'error', file: 'CHANGELOG.md', message: `no entry for the current version ${version}`, hint: `Add a heading "## ${version}" with what changed.` });
+  }
+
+  // dependency
+  const dependencies = ((manifest as Record<string, unknown>)['dependencies'] ?? {}) as Record<string, string>;
+  for (const [name, range] of Object.entries(dependencies)) {
+    if (name === manifest.extension.name) add({ rule: 'dependency', severity: 'error', file: MANIFEST_FILE, message: `${name} depends on itself`, hint: 'Remove it from [dependencies].' });
+    if (semver.validRange(range) === null) add({ rule: 'dependency', severity: 'error', file: MANIFEST_FILE, message: `[dependencies] ${name} = ${JSON.stringify(range)} is not a semver range`, hint: 'For example ">=1.6.0".' });
+  }
+
+  // interface: the built extension, loaded in the sandbox
+  if (existsSync(path.join(dir, 'src', 'index.ts')) && !permissionsBroken) {
+    try {
+      const loaded = await loadExtension(dir, { log: { write() {} }, audit: { write() {} }, inventory: [], ...(options.env === undefined ? {} : { env: options.env }) });
+      try {
+        const description = await loaded.sandbox.describe();
+        checkInterface(manifest.extension.type, description.operations.map((op) => op.name), add);
+        for (const op of description.operations) {
+          if (op.inputSchemaError !== undefined) add({ rule: 'schema', severity: 'error', file: 'src/index.ts', message: `${toKebabCase(op.name)}: its input schema has no JSON Schema form (${op.inputSchemaError})`, hint: 'info publishes every input as JSON Schema; use zod types that have one (no transforms or custom checks at the top).' });
+        }
+      } finally {
+        loaded.sandbox.dispose();
+      }
+    } catch (error) {
+      const known = error instanceof ProvError ? error : new ProvError('Internal', String(error));
+      const file = known.code === 'BuildFailed' || known.code === 'InvalidExtension' ? 'src/index.ts' : MANIFEST_FILE;
+      add({ rule: 'interface', severity: 'error', file, message: known.message, ...(known.hint === undefined ? {} : { hint: known.hint }) });
+    }
+  }
+  return report(dir, findings);
+}
+
+/** Required operations present; a missing one named in both spellings, with "did you mean" for a near export. */
+function checkInterface(kind: ExtensionKind, exported: string[], add: (finding: Finding) => void): void {
+  const required = REQUIRED_OPERATIONS[kind];
+  const known = [...required, ...OPTIONAL_OPERATIONS[kind]];
+  const extra = exported.filter((name) => !known.includes(name));
+  for (const name of required) {
+    if (exported.includes(name)) continue;
+    const near = closest(name, extra);
+    add({
+      rule: 'interface', severity: 'error', file: 'src/index.ts',
+      message: `the ${kind} does not define ${toKebabCase(name)} (${name})`,
+      hint: near === undefined ? `Add ${name} to the object passed to define${kind[0]!.toUpperCase()}${kind.slice(1)}.` : `Did you mean "${name}"? The extension defines "${near}".`,
+    });
+  }
+}
+
+function lineOf(error: ProvError): { line?: number } {
+  const match = /:(\d+):/.exec(error.message);
+  return match === null ? {} : { line: Number(match[1]) };
+}
+
+function report(dir: string, findings: Finding[]): ValidationReport {
+  return { dir, findings, errors: findings.filter((finding) => finding.severity === 'error').length, warnings: findings.filter((finding) => finding.severity === 'warning').length };
+}
