@@ -48,6 +48,9 @@ export const MAX_CALLS_IN_FLIGHT = 256;
 /** …and their arguments add up to at most this many characters (the guest's heap limit does not cover the host's copies). */
 export const MAX_CHARS_IN_FLIGHT = 32 * 1024 * 1024;
 
+/** Host calls one crossing from the guest may carry (the prelude's batch size). */
+export const MAX_BATCH_CALLS = 256;
+
 /** Audit records one operation writes one by one; calls past it are counted in summary records. */
 export const MAX_AUDIT_RECORDS = 10_000;
 /** Longest target or grant value an audit record keeps. */
@@ -193,7 +196,9 @@ export class HostBridge {
    * guest: check everything.
    */
   readonly receive = (...flat: unknown[]): void => {
-    for (let index = 0; index + 4 <= flat.length; index += 4) {
+    // The prelude sends at most 256 calls per crossing; anything past that is not a call prov runs.
+    const end = Math.min(flat.length, MAX_BATCH_CALLS * 4);
+    for (let index = 0; index + 4 <= end; index += 4) {
       const callId = flat[index];
       const seq = flat[index + 1];
       const name = flat[index + 2];

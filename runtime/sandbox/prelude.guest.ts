@@ -105,6 +105,7 @@ function hostCall(callId: number, name: string, args: unknown[]): Promise<unknow
  * quadruples, once the turn's synchronous code is done: one crossing instead
  * of one per call.
  */
+const MAX_BATCH = 256;
 let outbox: unknown[] = [];
 let outboxLength = 0;
 let flushQueued = false;
@@ -115,6 +116,11 @@ function post(callId: number, seq: number, name: string, payload: string): void 
   outbox[outboxLength++] = seq;
   outbox[outboxLength++] = name;
   outbox[outboxLength++] = payload;
+  // A batch is at most MAX_BATCH calls (the host runs no more than 256 at once anyway).
+  if (outboxLength >= MAX_BATCH * 4) {
+    flushOutbox();
+    return;
+  }
   if (!flushQueued) {
     flushQueued = true;
     apply(promiseThen, resolved, [flushOutbox]);
@@ -122,6 +128,10 @@ function post(callId: number, seq: number, name: string, payload: string): void 
 }
 
 function flushOutbox(): void {
+  if (outboxLength === 0) {
+    flushQueued = false;
+    return;
+  }
   const batch = outbox;
   outbox = [];
   outboxLength = 0;
