@@ -87,4 +87,14 @@ describe('HostBridge', () => {
     expect(settled.map((entry) => entry.seq)).toEqual([MAX_CALLS_IN_FLIGHT + 1, MAX_CALLS_IN_FLIGHT + 2]);
     expect(settled[0]!.payload).toMatchObject({ code: 'LimitExceeded' });
   });
+
+  it('runs at most 256 calls from one crossing: the prelude never batches more', async () => {
+    const { host, ran } = bridge();
+    const flat: unknown[] = [];
+    for (let seq = 1; seq <= 300; seq++) flat.push(1, seq, 'echo.say', JSON.stringify([String(seq)]));
+    host.receive(...flat);
+    await flush();
+    expect(ran).toHaveLength(256);
+    expect(ran.at(-1)).toBe('256');
+  });
 });
