@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { toKebabCase } from '../data/operation-names.js';
@@ -16,6 +16,12 @@ import { OPTIONAL_OPERATIONS, REQUIRED_OPERATIONS } from './required-operations.
 /** Host API majors this runtime serves. */
 export const SERVED_API_MAJORS = [1];
 const REQUIRED_FILES = ['metadata.toml', 'src/index.ts', 'README.md', 'API.md', 'EXAMPLES.md', 'CHANGELOG.md'];
+/** What an extension folder holds (PRODUCT.md §1); anything else at the top is left out of the build without a word. */
+const KNOWN_ENTRIES = new Set([
+  ...REQUIRED_FILES.filter((file) => !file.includes('/')),
+  'src', 'templates', 'tests', 'dist', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json',
+  'templates.d.ts', 'LICENSE', 'LICENSE.md', 'CONTRIBUTING.md', 'SECURITY.md',
+]);
 
 export interface ValidationReport {
   dir: string;
@@ -42,6 +48,14 @@ export async function validateExtension(extensionDir: string, options: { env?: N
     if (!existsSync(path.join(dir, file))) {
       add({ rule: 'structure', severity: 'error', file, message: `${file} is missing`, hint: file === 'src/index.ts' ? 'The entry: export default defineProvider / defineTaskserv / defineCluster.' : 'Every extension documents itself: README.md, API.md, EXAMPLES.md, CHANGELOG.md.' });
     }
+  }
+  for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
+    if (entry.startsWith('.') || KNOWN_ENTRIES.has(entry)) continue;
+    add({
+      rule: 'structure', severity: 'warning', file: entry,
+      message: `${entry} is not part of an extension: the build ignores it`,
+      hint: 'Code goes under src/ (imported from src/index.ts), text files under templates/, tests under tests/.',
+    });
   }
   const manifestFile = path.join(dir, MANIFEST_FILE);
   if (!existsSync(manifestFile)) return report(dir, findings);

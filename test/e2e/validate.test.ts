@@ -10,13 +10,14 @@ const cases = readdirSync(fixtures).filter((name) => statSync(path.join(fixtures
 
 /**
  * `prov validate`, table-driven: one folder per broken extension under
- * test/validate/, its expected findings beside it (exactly those, in order).
+ * test/validate/<case>/extension/, its expected findings beside it in
+ * <case>/expected.json (exactly those, in order).
  */
 describe('prov validate', () => {
   for (const name of cases) {
     it(`${name}: exactly its expected findings`, async () => {
-      const dir = path.join(fixtures, name);
-      const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { severity: string }[];
+      const dir = path.join(fixtures, name, 'extension');
+      const expected = JSON.parse(readFileSync(path.join(fixtures, name, 'expected.json'), 'utf8')) as { severity: string }[];
       const run = await runProv(['validate', dir, '--json']);
       const errors = expected.filter((finding) => finding.severity === 'error').length;
       const findings = errors > 0 ? run.json.error.details.findings : run.json.result.findings;
@@ -28,7 +29,7 @@ describe('prov validate', () => {
   }
 
   it('groups findings by file for humans, with hints, and passes the reference extensions', async () => {
-    const run = await runProv(['validate', path.join(fixtures, 'operation-typo')]);
+    const run = await runProv(['validate', path.join(fixtures, 'operation-typo', 'extension')]);
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('src/index.ts\n  error [interface] the provider does not define get-plans (getPlans)\n      hint: Did you mean "getPlans"? The extension defines "getPlan".');
     expect(run.stderr).toContain('✗ 1 error(s), 0 warning(s)');
