@@ -103,11 +103,13 @@ export class IsolateSandbox implements ExtensionSandbox {
       ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
       ...(options.audit === undefined ? {} : { audit: options.audit }),
       ...(options.servers === undefined ? {} : { servers: options.servers }),
-      // A host-call limit ends the operation: its reply becomes the LimitExceeded error, and the isolate goes.
+      // A host-call limit (or an audit log that cannot be written) ends the operation: its reply becomes the
+      // error, and the isolate goes at once, since the guest may still be running.
       onLimit: (callId, error) => {
         const waiting = this.#running.get(callId);
         this.#running.delete(callId);
         waiting?.reject(error);
+        if (waiting !== undefined) this.#endIsolate();
       },
     });
   }
@@ -243,11 +245,7 @@ export class IsolateSandbox implements ExtensionSandbox {
       if (error.code === 'LimitExceeded') this.#endIsolate();
       throw error;
     } catch (error) {
-      if (error instanceof ProvError) {
-        // A host-call limit: the guest may still be running; end it.
-        if ((error.code === 'LimitExceeded' && String(error.details?.['limit'] ?? '').startsWith('host_')) || error.code === 'AuditFailed') this.#endIsolate();
-        throw error;
-      }
+      if (error instanceof ProvError) throw error;
       if (cancelled) throw new ProvError('Cancelled', `${operation} was cancelled`);
       throw this.#failure(error, watchdog.breach, operation, live.isolate);
     } finally {
