@@ -16,3 +16,13 @@ export function takeOptions(raw: PlainValue | undefined, allowed: readonly strin
   }
   return raw;
 }
+
+/** A `mode` option: permission bits 0–0o777 (no setuid, setgid or sticky), or undefined when not given. */
+export function takeMode(options: Record<string, PlainValue>, call: string, kind: PermissionKind): number | undefined {
+  const mode = options['mode'];
+  if (mode === undefined) return undefined;
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+    throw malformed(kind, `${call}: mode must be permission bits between 0 and 0o777`);
+  }
+  return mode;
+}

@@ -10,7 +10,7 @@ import { checkPath, confirmOpened, type CheckedPath } from './checked-path.js';
 import { planFileWrite } from './file-plan.js';
 import { fsReadPermission, fsWritePermission, isWithin } from './fs-permissions.js';
 import { hostCallFailed } from '../host-call-failed.js';
-import { takeOptions } from '../take-options.js';
+import { takeMode, takeOptions } from '../take-options.js';
 
 /** Largest file `readFile` returns and `writeFile` writes (the payload cap also applies). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -107,10 +107,8 @@ async function readFileCall([file, rawOptions]: PlainValue[], call: HostCallCont
 async function writeFileCall([file, content, rawOptions]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
   const options = takeOptions(rawOptions, ['encoding', 'mode'], 'fs.writeFile', fsWritePermission);
   const encoding = encodingOf(options, 'fs.writeFile');
-  const mode = options['mode'] ?? 0o644;
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) {
-    throw malformed(fsWritePermission, 'fs.writeFile: mode must be permission bits between 0 and 0o777');
-  }
+  const askedMode = takeMode(options, 'fs.writeFile', fsWritePermission);
+  const mode = askedMode ?? 0o644;
   if (typeof content !== 'string') throw malformed(fsWritePermission, 'fs.writeFile: the content must be a string');
   const data = Buffer.from(content, encoding);
   if (data.length > MAX_FILE_BYTES) throw new ProvError('LimitExceeded', `fs.writeFile: ${data.length} bytes is more than ${MAX_FILE_BYTES}`);
@@ -130,7 +128,7 @@ async function writeFileCall([file, content, rawOptions]: PlainValue[], call: Ho
     }
   }
   // An existing file keeps its mode unless the call asks for one: a key written with 0o600 over a 0644 file must end up 0600.
-  const modeAsked = options['mode'] !== undefined;
+  const modeAsked = askedMode !== undefined;
   const finalMode = modeAsked || before === undefined ? mode : before.mode & 0o777;
   const modeChanges = before !== undefined && modeAsked && (before.mode & 0o777) !== mode;
   const changes = current === undefined || !current.equals(data) || modeChanges;

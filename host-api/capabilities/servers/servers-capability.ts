@@ -6,7 +6,7 @@ import { malformed, permissionDenied, refused } from '../../grants/permission-de
 import { realPath } from '../../../runtime/state/real-path.js';
 import { planFileWrite } from '../fs/file-plan.js';
 import { isWithin } from '../fs/fs-permissions.js';
-import { takeOptions } from '../take-options.js';
+import { takeMode, takeOptions } from '../take-options.js';
 import { normalizeRemotePath, remoteReadPermission, remoteWritePermission } from './remote-path.js';
 import { execPermission, normalizeProgram, serverMatches, serversPermission } from './server-permissions.js';
 import { MAX_OUTPUT_BYTES, type RunResult } from './server-transport.js';
@@ -172,10 +172,7 @@ async function downloadCall([rawServer, file]: PlainValue[], call: HostCallConte
 async function uploadCall([rawServer, file, content, rawOptions]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
   const options = takeOptions(rawOptions, ['mode'], 'servers.upload', remoteWritePermission);
   if (typeof content !== 'string') throw malformed(remoteWritePermission, 'servers.upload: the content must be a string');
-  const mode = options['mode'];
-  if (mode !== undefined && (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777)) {
-    throw malformed(remoteWritePermission, 'servers.upload: mode must be permission bits between 0 and 0o777');
-  }
+  const mode = takeMode(options, 'servers.upload', remoteWritePermission);
   const data = Buffer.from(content, 'utf8');
   if (data.length > MAX_OUTPUT_BYTES) throw new ProvError('LimitExceeded', `servers.upload: ${data.length} bytes is more than ${MAX_OUTPUT_BYTES}`);
   const server = checkServer(rawServer, call, record);
@@ -241,8 +238,8 @@ async function removeCall([rawServer, file]: PlainValue[], call: HostCallContext
  */
 async function mkdirCall([rawServer, dir, rawOptions]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
   const options = takeOptions(rawOptions, ['mode'], 'servers.mkdir', remoteWritePermission);
-  const mode = options['mode'] ?? 0o755;
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) throw malformed(remoteWritePermission, 'servers.mkdir: mode must be permission bits between 0 and 0o777');
+  const askedMode = takeMode(options, 'servers.mkdir', remoteWritePermission);
+  const mode = askedMode ?? 0o755;
   const server = checkServer(rawServer, call, record);
   const real = await checkRemotePath(server, dir, remoteWritePermission, call, record);
   const root = (call.grant.granted.remote_write ?? []).find((candidate) => isWithin(candidate, real)) ?? real;
@@ -250,8 +247,7 @@ async function mkdirCall([rawServer, dir, rawOptions]: PlainValue[], call: HostC
   const [kind, currentMode] = text(probe.stdout).trim().split(' ');
   if (kind === 'other') throw malformed(remoteWritePermission, `servers.mkdir: ${server}:${real} exists and is not a directory`);
   // An existing directory with another mode than asked gets that mode: a change.
-  const modeAsked = options['mode'] !== undefined;
-  const changes = kind === 'none' || (modeAsked && currentMode !== mode.toString(8));
+  const changes = kind === 'none' || (askedMode !== undefined && currentMode !== mode.toString(8));
   record.changed = changes;
   if (call.check) {
     record.planned = true;
