@@ -1,5 +1,4 @@
-import { parse, TomlError } from 'smol-toml';
-import { toPlainData } from '../data/plain-data.js';
+import { parseTomlSource } from './parse-toml-source.js';
 import { locateTomlKey } from './locate-toml-key.js';
 import { strictManifestSchema } from './strict-manifest-schema.js';
 
@@ -22,20 +21,16 @@ export interface ManifestFinding {
  * when a known key is close, and field-level errors located in the file.
  */
 export function manifestFindings(source: string, file: string): ManifestFinding[] {
-  let raw: unknown;
-  try {
-    raw = toPlainData(parse(source));
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const lineText = source.split(/\r?\n/)[error.line - 1] ?? '';
-      return [{
-        rule: 'schema', severity: 'error', file, line: error.line, column: error.column, field: '(syntax)',
-        message: `${error.message.split('\n')[0]!.trim()}: ${lineText.trim()}`,
-        hint: 'Fix the TOML syntax at that position (https://toml.io).',
-      }];
-    }
-    return [{ rule: 'schema', severity: 'error', file, field: '(syntax)', message: (error as Error).message }];
+  const parsed = parseTomlSource(source);
+  if ('syntax' in parsed) {
+    const { line, column, lineText, reason } = parsed.syntax;
+    return [{
+      rule: 'schema', severity: 'error', file, line, column, field: '(syntax)',
+      message: `${reason}: ${lineText.trim()}`,
+      hint: 'Fix the TOML syntax at that position (https://toml.io).',
+    }];
   }
+  const raw = parsed.raw;
   const result = strictManifestSchema.safeParse(raw);
   if (result.success) return [];
   const findings: ManifestFinding[] = [];

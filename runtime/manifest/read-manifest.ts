@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, TomlError } from 'smol-toml';
 import { ProvError } from '../errors/index.js';
-import { toPlainData } from '../data/plain-data.js';
 import { locateTomlKey } from './locate-toml-key.js';
+import { parseTomlSource } from './parse-toml-source.js';
 import { manifestSchema, type Manifest } from './manifest-schema.js';
 
 export const MANIFEST_FILE = 'metadata.toml';
@@ -35,24 +34,19 @@ export async function readManifest(extensionDir: string): Promise<LoadedManifest
 }
 
 export function parseManifest(source: string, file: string): Manifest {
-  let raw: unknown;
-  try {
-    raw = toPlainData(parse(source));
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const lineText = source.split(/\r?\n/)[error.line - 1] ?? '';
-      const reason = error.message.split('\n')[0]!.trim();
-      throw new ProvError(
-        'ManifestSyntax',
-        `${file}:${error.line}:${error.column}: ${reason}\n  ${error.line} | ${lineText}\n  ${' '.repeat(String(error.line).length)} | ${' '.repeat(Math.max(0, error.column - 1))}^`,
-        {
-          hint: 'Fix the TOML syntax at that position (https://toml.io).',
-          details: { file, line: error.line, column: error.column, lineText },
-        },
-      );
-    }
-    throw new ProvError('ManifestSyntax', `${file}: ${(error as Error).message}`, { details: { file } });
+  const parsed = parseTomlSource(source);
+  if ('syntax' in parsed) {
+    const { line, column, lineText, reason } = parsed.syntax;
+    throw new ProvError(
+      'ManifestSyntax',
+      `${file}:${line}:${column}: ${reason}\n  ${line} | ${lineText}\n  ${' '.repeat(String(line).length)} | ${' '.repeat(Math.max(0, column - 1))}^`,
+      {
+        hint: 'Fix the TOML syntax at that position (https://toml.io).',
+        details: { file, line, column, lineText },
+      },
+    );
   }
+  const raw = parsed.raw;
   const result = manifestSchema.safeParse(raw);
   if (result.success) return result.data;
   const findings = result.error.issues.map((issue) => {
