@@ -169,6 +169,23 @@ async function downloadCall([rawServer, file]: PlainValue[], call: HostCallConte
   return current.data.toString('utf8');
 }
 
+/**
+ * The upload, on the server: `sh -c UPLOAD_SCRIPT sh FILE MODE BYTES` with the
+ * content on stdin. Exactly BYTES bytes or nothing: a stream cut short (a
+ * killed client) is never renamed into place. An existing file keeps its
+ * owner and group; setuid, setgid and sticky bits never reach new content.
+ */
+export const UPLOAD_SCRIPT = [
+  'set -e; f="$1"; m="$2"; n="$3"',
+  'if [ -z "$m" ]; then m=$(stat -c %a -- "$f" 2>/dev/null || echo 644); fi',
+  'm=$(printf %o $(( 0$m & 0777 )))',
+  't=$(mktemp "$f.prov-XXXXXX"); trap \'rm -f -- "$t"\' EXIT',
+  'head -c "$n" > "$t"',
+  '[ "$(stat -c %s -- "$t")" = "$n" ] || { echo "upload cut short" >&2; exit 7; }',
+  'if [ -e "$f" ]; then chown --reference="$f" -- "$t" 2>/dev/null || true; fi',
+  'chmod -- "$m" "$t"; mv -f -- "$t" "$f"; trap - EXIT',
+].join('\n');
+
 async function uploadCall([rawServer, file, content, rawOptions]: PlainValue[], call: HostCallContext, record: CallRecord): Promise<PlainValue> {
   const options = takeOptions(rawOptions, ['mode'], 'servers.upload', remoteWritePermission);
   if (typeof content !== 'string') throw malformed(remoteWritePermission, 'servers.upload: the content must be a string');
@@ -190,19 +207,7 @@ async function uploadCall([rawServer, file, content, rawOptions]: PlainValue[], 
   }
   if (changes) {
     // Written beside the target, then renamed over it: all or nothing on the server too.
-    // Exactly n bytes or nothing: a stream cut short (a killed client) must not be renamed into place. An
-    // existing file keeps its owner and group; setuid, setgid and sticky bits are never carried to new content.
-    const script = [
-      'set -e; f="$1"; m="$2"; n="$3"',
-      'if [ -z "$m" ]; then m=$(stat -c %a -- "$f" 2>/dev/null || echo 644); fi',
-      'm=$(printf %o $(( 0$m & 0777 )))',
-      't=$(mktemp "$f.prov-XXXXXX"); trap \'rm -f -- "$t"\' EXIT',
-      'head -c "$n" > "$t"',
-      '[ "$(stat -c %s -- "$t")" = "$n" ] || { echo "upload cut short" >&2; exit 7; }',
-      'if [ -e "$f" ]; then chown --reference="$f" -- "$t" 2>/dev/null || true; fi',
-      'chmod -- "$m" "$t"; mv -f -- "$t" "$f"; trap - EXIT',
-    ].join('\n');
-    const result = await runInternal(server, ['/bin/sh', '-c', script, 'sh', real, mode === undefined ? '' : mode.toString(8), String(data.length)], call, data);
+    const result = await runInternal(server, ['/bin/sh', '-c', UPLOAD_SCRIPT, 'sh', real, mode === undefined ? '' : mode.toString(8), String(data.length)], call, data);
     if (result.code !== 0) throw new ProvError('HostCallFailed', `${server}:${real}: upload failed: ${text(result.stderr).trim()}`, { details: { reason: 'EIO' } });
   }
   record.changed = changes;
