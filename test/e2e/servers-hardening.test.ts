@@ -87,6 +87,26 @@ describe.skipIf(!support.available)('servers hardening on a real target', () => 
     const add = await runProv(['server', 'add', 'h', '--host', '127.0.0.1', '--port', '2281', '--identity', target.identity, '--known-hosts', target.knownHosts], { env: { PROV_HOME: home } });
     expect(add.code, add.stderr).toBe(0);
     await target.ssh('mkdir -p /srv/h && printf old > /srv/h/tool && chmod 4755 /srv/h/tool && chown nobody:nogroup /srv/h/tool && mkdir -m 700 /srv/h/dir');
+    // An account whose login shell does not run POSIX command lines (here: none at all).
+    await target.ssh('useradd -m -s /bin/false nosh && mkdir -m 700 /home/nosh/.ssh && cp /root/.ssh/authorized_keys /home/nosh/.ssh/ && chown -R nosh /home/nosh/.ssh');
+    const nosh = await runProv(['server', 'add', 'nosh', '--host', '127.0.0.1', '--port', '2281', '--user', 'nosh', '--identity', target.identity, '--known-hosts', target.knownHosts], { env: { PROV_HOME: home } });
+    expect(nosh.code, nosh.stderr).toBe(0);
+  });
+
+  it('refuses to send commands to an account whose login shell fails the quoting probe', async () => {
+    const ext = await createTempExtension({
+      type: 'taskserv',
+      manifestExtra: '[permissions]\nservers = ["nosh"]\nexec = ["/usr/bin/true"]\n',
+      source: taskserv(`async status(_input: unknown, ctx: any) {
+    try { return await ctx.servers.exec('nosh', ['/usr/bin/true']); } catch (error: any) { return { code: error.code, reason: error.reason, message: error.message }; }
+  },`),
+    });
+    try {
+      const run = await runProv(['run', ext.dir, 'status', '--json', '--allow-server', 'nosh', '--allow-exec', '/usr/bin/true'], { env: { PROV_HOME: home } });
+      expect(run.json.result).toMatchObject({ code: 'HostCallFailed', reason: 'ESHELL', message: 'The login shell of nosh on nosh does not read POSIX quoting; prov sends it no commands' });
+    } finally {
+      await ext.cleanup();
+    }
   });
   afterAll(async () => {
     await target?.down();
