@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProv, type CliResult } from '../helpers/run-cli.js';
+import { outcomesById, tomlList } from '../helpers/attempt-table.js';
 import { createTempExtension, providerSource, type TempExtension } from '../helpers/temp-extension.js';
 
 // ---------------------------------------------------------------- the extension
@@ -72,14 +73,7 @@ interface Outcome {
   ms: number;
 }
 
-function byId(result: CliResult): Map<string, Outcome> {
-  expect(result.json, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toMatchObject({ ok: true });
-  return new Map((result.json.result as Outcome[]).map((outcome) => [outcome.id, outcome]));
-}
-
-function tomlList(values: string[]): string {
-  return `[${values.map((value) => JSON.stringify(value)).join(', ')}]`;
-}
+const byId = (result: CliResult) => outcomesById<Outcome>(result);
 
 function notAsked(noun: 'read' | 'write', value: string): string {
   return `Requires ${noun} access to "${value}"; metadata.toml does not ask for it`;

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProv, type CliResult } from '../helpers/run-cli.js';
+import { outcomesById, tomlList } from '../helpers/attempt-table.js';
 import { createTempExtension, providerSource, type TempExtension } from '../helpers/temp-extension.js';
 
 // ---------------------------------------------------------------- servers
@@ -194,17 +195,10 @@ function notAsked(value: string): string {
   return `Requires http access to "${value}"; metadata.toml does not ask for it`;
 }
 
-function byId(result: CliResult): Map<string, Outcome> {
-  expect(result.json, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toMatchObject({ ok: true });
-  return new Map((result.json.result as Outcome[]).map((outcome) => [outcome.id, outcome]));
-}
+const byId = (result: CliResult) => outcomesById<Outcome>(result);
 
 function grantFlags(flag: string, values: string[]): string[] {
   return values.flatMap((value) => [flag, value]);
-}
-
-function tomlList(values: string[]): string {
-  return `[${values.map((value) => JSON.stringify(value)).join(', ')}]`;
 }
 
 // ---------------------------------------------------------------- tests

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProv, type CliResult } from '../helpers/run-cli.js';
+import { outcomesById, tomlList } from '../helpers/attempt-table.js';
 import { createTempExtension, providerSource, type TempExtension } from '../helpers/temp-extension.js';
 
 /** A quote and a space: its raw, JSON-escaped and URL-encoded forms all differ. */
@@ -141,14 +142,7 @@ interface Outcome {
   hint?: string | null;
 }
 
-function byId(result: CliResult): Map<string, Outcome> {
-  expect(result.json, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toMatchObject({ ok: true });
-  return new Map((result.json.result as Outcome[]).map((outcome) => [outcome.id, outcome]));
-}
-
-function tomlList(values: string[]): string {
-  return `[${values.map((value) => JSON.stringify(value)).join(', ')}]`;
-}
+const byId = (result: CliResult) => outcomesById<Outcome>(result);
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProv, type CliResult } from '../helpers/run-cli.js';
+import { outcomesById, tomlList } from '../helpers/attempt-table.js';
 import { createTempExtension, providerSource, type TempExtension } from '../helpers/temp-extension.js';
 import { targetsUnavailable, upTarget, type Target } from '../targets/systemd-target.js';
 
@@ -92,14 +93,7 @@ interface Row extends Attempt {
   expect: Expect;
 }
 
-function byId(result: CliResult): Map<string, Outcome> {
-  expect(result.json, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toMatchObject({ ok: true });
-  return new Map((result.json.result as Outcome[]).map((outcome) => [outcome.id, outcome]));
-}
-
-function tomlList(values: string[]): string {
-  return `[${values.map((value) => JSON.stringify(value)).join(', ')}]`;
-}
+const byId = (result: CliResult) => outcomesById<Outcome>(result);
 
 const notAsked = (noun: string, value: string) => `Requires ${noun} ${JSON.stringify(value)}; metadata.toml does not ask for it`;
 const askedNotGranted = (noun: string, value: string) => `Requires ${noun} ${JSON.stringify(value)}, which metadata.toml asks for but the operator has not granted`;
