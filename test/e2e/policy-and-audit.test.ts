@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,13 @@ secrets = ["api.token"]
       expect(written).toContain('[extensions.policy-ext]');
       const run = await runProv(['run', ext.dir, 'list-servers', '--json'], { env: { PROV_HOME: grantHome } });
       expect(run.json.result).toMatchObject({ server: 200, other: 200, settings: '{"zone":"fsn1"}' });
+      // An impostor: the same name and manifest in another directory gets none of those grants.
+      const impostor = path.join(grantHome, 'elsewhere', 'policy-ext');
+      await cp(ext.dir, impostor, { recursive: true });
+      const stolen = await runProv(['run', impostor, 'list-servers', '--json'], { env: { PROV_HOME: grantHome } });
+      expect(stolen.json.result.server).toMatchObject({ code: 'PermissionDenied' });
+      expect(stolen.json.result.settings).toMatchObject({ code: 'PermissionDenied' });
+      expect(stolen.stderr).toContain(`note: the policy's [extensions.policy-ext] is bound to ${ext.dir}, not ${impostor}: not applied`);
     } finally {
       await rm(grantHome, { recursive: true, force: true });
     }
