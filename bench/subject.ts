@@ -178,6 +178,7 @@ export async function loadExtensionFromSubject(
   const sandbox = layer === 'isolate' ? await loadIsolateSandbox(subject, undefined, log, access) : await loadProcessSandbox(subject, { log, ...access });
   return {
     dir: subject.dir,
+    origin: 'directory',
     manifest: subject.manifest,
     identity: subject.identity,
     bundle: subject.bundle,

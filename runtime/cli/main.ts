@@ -8,6 +8,10 @@ import { grantCommand } from './commands/grant.js';
 import { auditCommand } from './commands/audit.js';
 import { serverCommand } from './commands/server.js';
 import { validateCommand } from './commands/validate.js';
+import { registerCommand } from './commands/register.js';
+import { unregisterCommand } from './commands/unregister.js';
+import { listCommand } from './commands/list.js';
+import { infoCommand } from './commands/info.js';
 import { reportError, type CliIo } from './output.js';
 
 /**
@@ -31,7 +35,8 @@ export async function main(
     })
     .exitOverride();
 
-  for (const command of [buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli)]) {
+  for (const command of [buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli),
+    registerCommand(cli), unregisterCommand(cli), listCommand(cli), infoCommand(cli)]) {
     // Subcommands too (prov server add): commander must throw, never exit the process.
     const quiet = (each: Command): Command => {
       each.exitOverride().configureOutput(program.configureOutput());

@@ -46,6 +46,12 @@ export const USER_ERROR_CODES = {
   AuditFailed: 1,
   /** The operation was cancelled (Ctrl-C, a newer dev-loop cycle). */
   Cancelled: 1,
+  /** No extension of that name is registered (and no directory of that name exists). */
+  NotRegistered: 2,
+  /** Registering would replace a newer or same-numbered, different version: needs --force. */
+  RegistryConflict: 2,
+  /** A registered bundle or source map no longer hashes to what the registry recorded: refused. */
+  BundleTampered: 3,
 } as const;
 
 /** Codes for prov's own faults: reported with their cause, exit 1. */

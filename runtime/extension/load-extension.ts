@@ -1,5 +1,4 @@
 import os from 'node:os';
-import path from 'node:path';
 import { FileAuditLog } from '../../host-api/audit/audit-log.js';
 import { permissionKinds } from '../../host-api/capabilities/index.js';
 import type { AuditSink, Capability, LogSink } from '../../host-api/capability.js';
@@ -20,8 +19,8 @@ import { ServerAccess, type SshEnvironment } from '../../host-api/capabilities/s
 import type { ServerRecord } from '../inventory/server-record.js';
 import { readInventory } from '../inventory/read-inventory.js';
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
-import { bundleExtension, type ExtensionBundle } from '../build/bundle-extension.js';
-import { readManifest } from '../manifest/read-manifest.js';
+import type { ExtensionBundle } from '../build/bundle-extension.js';
+import { directorySource, type ExtensionSource } from './extension-source.js';
 import type { Manifest } from '../manifest/manifest-schema.js';
 import type { CodeCache } from '../sandbox/code-cache.js';
 import type { ExtensionSandbox } from '../sandbox/extension-sandbox.js';
@@ -73,7 +72,9 @@ export interface LoadExtensionOptions {
 
 /** An extension read, bundled and running in its sandbox. */
 export interface LoadedExtension {
+  /** Its directory (for a registered extension: the one it was registered from). */
   dir: string;
+  origin: ExtensionSource['origin'];
   manifest: Manifest;
   identity: ExtensionIdentity;
   bundle: ExtensionBundle;
@@ -83,10 +84,14 @@ export interface LoadedExtension {
   sandbox: ExtensionSandbox;
 }
 
-/** Reads the manifest, bundles `src/index.ts` and loads it into a new isolate. */
-export async function loadExtension(extensionDir: string, options: LoadExtensionOptions): Promise<LoadedExtension> {
-  const dir = path.resolve(extensionDir);
-  const loaded = await readManifest(dir);
+/**
+ * Loads an extension into a new isolate: from a directory (its manifest
+ * read, `src/index.ts` bundled) or from a source such as a registered
+ * extension (`resolveExtension`).
+ */
+export async function loadExtension(extension: string | ExtensionSource, options: LoadExtensionOptions): Promise<LoadedExtension> {
+  const source = typeof extension === 'string' ? await directorySource(extension) : extension;
+  const { dir, loaded, origin } = source;
   const { manifest } = loaded;
   const { name, type, version, description } = manifest.extension;
   const identity: ExtensionIdentity = Object.freeze({ name, type, version, ...(description === undefined ? {} : { description }) });
@@ -105,8 +110,8 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   const reserved = [provHome(env), secretsFile(env), ...(options.reservedPaths ?? [])].map(realPath);
   const grant: GrantView = { ...resolvedGrant, reserved };
   const secretNames = [...(grant.granted.secrets ?? []).map((entry) => parseSecretGrant(entry).name), ...(grant.granted.secrets_read ?? [])];
-  const source = options.secrets ?? new ChainedSecretSource([new EnvSecretSource(env), new FileSecretSource(secretsFile(env))]);
-  const secrets = secretNames.length === 0 ? new Map<string, string>() : resolveSecretValues(secretNames, source);
+  const secretSource = options.secrets ?? new ChainedSecretSource([new EnvSecretSource(env), new FileSecretSource(secretsFile(env))]);
+  const secrets = secretNames.length === 0 ? new Map<string, string>() : resolveSecretValues(secretNames, secretSource);
   const masker = new SecretMasker(secrets.values());
   const log = maskLog(options.log, masker);
   const audit = maskAudit(options.audit ?? new FileAuditLog(auditLogFile(env)), masker);
@@ -117,21 +122,21 @@ export async function loadExtension(extensionDir: string, options: LoadExtension
   // With no secret values there is nothing to mask: callers get the sandbox itself.
   const masked = (sandbox: ExtensionSandbox): ExtensionSandbox => (masker.empty ? sandbox : new MaskedSandbox(sandbox, masker));
   if (options.isolation === 'in-process') {
-    const bundle = await bundleExtension(dir, name);
+    const bundle = await source.bundle();
     const sandbox = await IsolateSandbox.load({
       bundle, ...common, servers: new ServerAccess(servers, ssh),
       ...(options.codeCache === undefined ? {} : { codeCache: options.codeCache }),
       ...(options.capabilities === undefined ? {} : { capabilities: options.capabilities }),
     });
-    return { dir, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
+    return { dir, origin, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
   }
   // The host process starts while esbuild bundles: its ~40 ms start-up is hidden behind the build.
   const host = SandboxHost.spawn();
   try {
-    const bundle = await bundleExtension(dir, name);
+    const bundle = await source.bundle();
     const codeCacheDir = options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir };
     const sandbox = await Sandbox.load({ bundle, ...common, servers, ssh, host, ...codeCacheDir });
-    return { dir, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
+    return { dir, origin, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
   } catch (error) {
     host.kill();
     throw error;

@@ -1,5 +1,6 @@
 import type { ExtensionIdentity } from '../../host-api/sdk/context.js';
 import type { PlainValue } from '../data/plain-data.js';
+import type { ExtensionSource } from '../extension/extension-source.js';
 import { loadExtension, type LoadExtensionOptions } from '../extension/load-extension.js';
 import type { CallOptions } from '../sandbox/extension-sandbox.js';
 import type { OperationResult } from '../sandbox/operation-result.js';
@@ -9,14 +10,14 @@ export interface RunExtensionResult extends OperationResult {
   identity: ExtensionIdentity;
 }
 
-/** `prov run`: loads the extension in `dir`, runs one operation, and ends its sandbox. */
+/** `prov run`: loads the extension (a directory or a resolved source), runs one operation, and ends its sandbox. */
 export async function runExtension(
-  dir: string,
+  extensionRef: string | ExtensionSource,
   operation: string,
   input: PlainValue | undefined,
   options: LoadExtensionOptions & CallOptions,
 ): Promise<RunExtensionResult> {
-  const extension = await loadExtension(dir, options);
+  const extension = await loadExtension(extensionRef, options);
   try {
     const outcome = await runOperation(extension, operation, input, options);
     return { identity: extension.identity, ...outcome };

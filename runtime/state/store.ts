@@ -6,8 +6,8 @@ import { provHome } from './prov-home.js';
 /**
  * prov's embedded transactional store: SQLite (Node's built-in node:sqlite)
  * at $PROV_HOME/prov.db, in WAL mode. Each change runs in a transaction, so
- * an interrupted command never leaves it half-written. The inventory lives
- * here; the registry and cluster deployments will.
+ * an interrupted command never leaves it half-written. The inventory and
+ * the registry live here; cluster deployments will.
  */
 const MIGRATIONS: string[] = [
   `CREATE TABLE servers (
@@ -20,6 +20,22 @@ const MIGRATIONS: string[] = [
      host_keys TEXT NOT NULL,
      source TEXT NOT NULL,
      created_at TEXT NOT NULL
+   )`,
+  // The registry: one row per (name, type). The bundle and its source map are
+  // files named by their sha256 under $PROV_HOME/registry/blobs; the row
+  // holds the hashes, so a file changed behind prov's back is refused.
+  `CREATE TABLE extensions (
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     version TEXT NOT NULL,
+     description TEXT,
+     manifest TEXT NOT NULL,
+     source_dir TEXT NOT NULL,
+     bundle_sha256 TEXT NOT NULL,
+     map_sha256 TEXT NOT NULL,
+     operations TEXT NOT NULL,
+     registered_at TEXT NOT NULL,
+     PRIMARY KEY (name, type)
    )`,
 ];
 

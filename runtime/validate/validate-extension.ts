@@ -10,6 +10,10 @@ import type { ExtensionKind } from '../manifest/manifest-schema.js';
 import { closest } from '../manifest/manifest-findings.js';
 import { requestedPermissions } from '../manifest/requested-permissions.js';
 import { provVersion } from '../package-root.js';
+import type { ExtensionDescription } from '../../host-api/guest-protocol.js';
+import type { ExtensionBundle } from '../build/bundle-extension.js';
+import { Registry } from '../registry/registry.js';
+import { dependencyFindings, manifestDependencies, type RegisteredDependency } from './dependency-rule.js';
 import type { Finding } from './finding.js';
 import { OPTIONAL_OPERATIONS, REQUIRED_OPERATIONS } from './required-operations.js';
 
@@ -34,11 +38,35 @@ export interface ValidationReport {
  * Runs every validation rule on the extension in `dir` and returns every
  * finding (it does not stop at the first): structure, schema, interface
  * (the bundle loaded in the sandbox), dependency and version. The dev loop
- * reuses it as a library call. The dependency rule checks what can be known
- * without a registry (ranges, self-dependency); which extensions are
- * registered arrives with the registry.
+ * reuses it as a library call.
  */
-export async function validateExtension(extensionDir: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<ValidationReport> {
+export async function validateExtension(extensionDir: string, options: ValidateOptions = {}): Promise<ValidationReport> {
+  return (await inspectExtension(extensionDir, options)).report;
+}
+
+export interface ValidateOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The registered extensions the dependency rule checks against; default: the registry in $PROV_HOME. */
+  registered?: readonly RegisteredDependency[];
+}
+
+/** What validation built on the way: the bundle and what it exports (`prov register` stores both). */
+export interface BuiltExtension {
+  /** The metadata.toml text validated. */
+  manifestSource: string;
+  bundle: ExtensionBundle;
+  description: ExtensionDescription;
+}
+
+/** Validation, and the build it made when the extension got as far as loading in the sandbox. */
+export async function inspectExtension(extensionDir: string, options: ValidateOptions = {}): Promise<{ report: ValidationReport; built?: BuiltExtension }> {
+  let built: BuiltExtension | undefined;
+  const report = await validate(extensionDir, options, (value) => (built = value));
+  return built === undefined ? { report } : { report, built };
+}
+
+async function validate(extensionDir: string, options: ValidateOptions, keep: (built: BuiltExtension) => void): Promise<ValidationReport> {
+  let built: BuiltExtension | undefined;
   const dir = path.resolve(extensionDir);
   const findings: Finding[] = [];
   const add = (finding: Finding) => findings.push(finding);
@@ -94,10 +122,7 @@ export async function validateExtension(extensionDir: string, options: { env?: N
 
   // dependency
   const dependencies = ((manifest as Record<string, unknown>)['dependencies'] ?? {}) as Record<string, string>;
-  for (const [name, range] of Object.entries(dependencies)) {
-    if (name === manifest.extension.name) add({ rule: 'dependency', severity: 'error', file: MANIFEST_FILE, message: `${name} depends on itself`, hint: 'Remove it from [dependencies].' });
-    if (semver.validRange(range) === null) add({ rule: 'dependency', severity: 'error', file: MANIFEST_FILE, message: `[dependencies] ${name} = ${JSON.stringify(range)} is not a semver range`, hint: 'For example ">=1.6.0".' });
-  }
+  findings.push(...dependencyFindings(manifest.extension.name, dependencies, options.registered ?? registeredDependencies(options.env)));
 
   // interface: the built extension, loaded in the sandbox
   if (existsSync(path.join(dir, 'src', 'index.ts')) && !permissionsBroken) {
@@ -105,6 +130,7 @@ export async function validateExtension(extensionDir: string, options: { env?: N
       const loaded = await loadExtension(dir, { log: { write() {} }, audit: { write() {} }, inventory: [], ...(options.env === undefined ? {} : { env: options.env }) });
       try {
         const description = await loaded.sandbox.describe();
+        built = { manifestSource: source, bundle: loaded.bundle, description };
         checkInterface(manifest.extension.type, description.operations.map((op) => op.name), add);
         for (const op of description.operations) {
           if (op.inputSchemaError !== undefined) add({ rule: 'schema', severity: 'error', file: 'src/index.ts', message: `${toKebabCase(op.name)}: its input schema has no JSON Schema form (${op.inputSchemaError})`, hint: 'info publishes every input as JSON Schema; use zod types that have one (no transforms or custom checks at the top).' });
@@ -118,7 +144,18 @@ export async function validateExtension(extensionDir: string, options: { env?: N
       add({ rule: 'interface', severity: 'error', file, message: known.message, ...(known.hint === undefined ? {} : { hint: known.hint }) });
     }
   }
+  if (built !== undefined) keep(built);
   return report(dir, findings);
+}
+
+/** The registry's extensions as the dependency rule sees them. */
+function registeredDependencies(env?: NodeJS.ProcessEnv): RegisteredDependency[] {
+  const registry = Registry.open(env);
+  try {
+    return registry.list().map((entry) => ({ name: entry.name, type: entry.type, version: entry.version, dependencies: manifestDependencies(entry.manifest) }));
+  } finally {
+    registry.close();
+  }
 }
 
 /** Required operations present; a missing one named in both spellings, with "did you mean" for a near export. */

@@ -7,8 +7,8 @@ import { recordGrant } from '../../../host-api/policy/policy-file.js';
 import { normalizeSet } from '../../../host-api/policy/resolve-grant.js';
 import { escapeLines } from '../../data/control-characters.js';
 import { ProvError } from '../../errors/index.js';
-import { readManifest } from '../../manifest/read-manifest.js';
-import { realPath } from '../../state/real-path.js';
+import { resolveExtension } from '../../extension/extension-source.js';
+import { EXTENSION_KINDS } from '../../manifest/manifest-schema.js';
 import { requestedPermissions } from '../../manifest/requested-permissions.js';
 import { defaultPolicyFile } from '../../state/prov-home.js';
 import type { CommandContext } from '../command-context.js';
@@ -16,35 +16,31 @@ import { addGrantOptions, flagGrant, grantOptionsSchema } from '../grant-options
 import { printJsonSuccess } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { TtyPrompter } from '../tty-prompter.js';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 const optionsSchema = grantOptionsSchema.extend({
   yes: z.boolean().default(false),
   json: z.boolean().default(false),
+  type: z.enum(EXTENSION_KINDS).optional(),
 });
 
 /**
- * `prov grant <dir>`: records grants for an extension in the policy file —
+ * `prov grant <name|dir>`: records grants for an extension in the policy file —
  * what its manifest asks for (after a prompt, or with --yes), or only what
  * the --allow-… flags name.
  */
 export function grantCommand(cli: CommandContext): Command {
   return addGrantOptions(new Command('grant'))
     .description('record what an extension may reach in the operator policy file')
-    .argument('<dir>', 'extension directory (registered names arrive with the registry)')
+    .argument('<extension>', 'a registered name, or an extension directory (./name)')
     .option('--yes', 'grant everything metadata.toml asks for, without asking')
+    .option('--type <type>', 'provider, taskserv or cluster, when a registered name is more than one')
     .option('--json', 'print one JSON document on stdout')
     .action(async (dir: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       cli.json = options.json;
-      if (!existsSync(dir) && !dir.includes('/') && !dir.includes(path.sep)) {
-        throw new ProvError('Usage', `"${dir}" is not an extension directory, and prov has no registry of names yet`, {
-          hint: `Give the extension's directory: prov grant ./${dir} (registered names come with prov register).`,
-        });
-      }
-      const loaded = await readManifest(dir);
+      const source = await resolveExtension(dir, { env: cli.env, ...(options.type === undefined ? {} : { type: options.type }) });
+      const { loaded } = source;
       const name = loaded.manifest.extension.name;
       const home = os.homedir();
       const requested = requestedPermissions(loaded, home);
@@ -65,7 +61,7 @@ export function grantCommand(cli: CommandContext): Command {
           hint: `prov grant ${dir} --yes, or prov grant ${dir} --allow-http api.example.com`,
         });
       }
-      if (Object.keys(grant).length > 0) await recordGrant(policyFile, { name, type: loaded.manifest.extension.type, dir: realPath(dir) }, grant);
+      if (Object.keys(grant).length > 0) await recordGrant(policyFile, { name, type: loaded.manifest.extension.type, dir: source.dir }, grant);
       if (options.json) {
         printJsonSuccess(cli.io, { result: { extension: name, policy: policyFile, granted: grant as Record<string, string[]> } });
         return;

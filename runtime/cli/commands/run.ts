@@ -11,8 +11,8 @@ import { printHumanOutcome, printJsonSuccess } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { StderrLogSink } from '../stderr-log-sink.js';
 import { addGrantOptions, grantOptionsSchema, operatorSetup } from '../grant-options.js';
-import { readManifest } from '../../manifest/read-manifest.js';
-import { realPath } from '../../state/real-path.js';
+import { resolveExtension } from '../../extension/extension-source.js';
+import { EXTENSION_KINDS } from '../../manifest/manifest-schema.js';
 import { readInventory } from '../../inventory/read-inventory.js';
 
 const optionsSchema = grantOptionsSchema.extend({
@@ -22,12 +22,13 @@ const optionsSchema = grantOptionsSchema.extend({
   json: z.boolean().default(false),
   verbose: z.boolean().default(false),
   server: z.string().optional(),
+  type: z.enum(EXTENSION_KINDS).optional(),
 });
 
 export function runCommand(cli: CommandContext): Command {
   return addGrantOptions(new Command('run'))
     .description('run an operation of an extension in its sandbox')
-    .argument('<dir>', 'extension directory')
+    .argument('<extension>', 'a registered name, or an extension directory (./name)')
     .argument('<operation>', 'operation, kebab-case (create-server) or camelCase; "info" describes the extension')
     .option('--input <json>', 'the operation\'s input as JSON')
     .option('--config <file>', 'the operation\'s input from a .json or .toml file')
@@ -35,7 +36,8 @@ export function runCommand(cli: CommandContext): Command {
     .option('--json', 'print one JSON document on stdout')
     .option('--verbose', 'also print the extension\'s debug logs')
     .option('--server <name>', 'the inventory server the operation acts on (ctx.target)')
-    .action(async (dir: string, operation: string, raw: unknown) => {
+    .option('--type <type>', 'provider, taskserv or cluster, when a registered name is more than one')
+    .action(async (reference: string, operation: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       cli.json = options.json;
       if (options.input !== undefined && options.config !== undefined) {
@@ -47,9 +49,9 @@ export function runCommand(cli: CommandContext): Command {
       if (options.input !== undefined) input = parseInputJson(options.input);
       else if (options.config !== undefined) input = await readConfigFile(options.config);
 
-      const { manifest } = await readManifest(dir);
-      const { name, type } = manifest.extension;
-      const operator = await operatorSetup(cli, options, { name, type, dir: realPath(dir) });
+      const source = await resolveExtension(reference, { env: cli.env, ...(options.type === undefined ? {} : { type: options.type }) });
+      const { name, type } = source.loaded.manifest.extension;
+      const operator = await operatorSetup(cli, options, { name, type, dir: source.dir });
       const inventory = readInventory(cli.env);
       if (options.server !== undefined && !inventory.some((server) => server.name === options.server)) {
         throw new ProvError('Usage', `No server named "${options.server}" in the inventory`, {
@@ -61,7 +63,7 @@ export function runCommand(cli: CommandContext): Command {
       const onSigint = () => cancel.abort();
       process.once('SIGINT', onSigint);
       try {
-        const outcome = await runExtension(dir, operation, input, {
+        const outcome = await runExtension(source, operation, input, {
           log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
           codeCacheDir: codeCacheDir(cli.env),
           env: cli.env,
