@@ -17,6 +17,7 @@ import { PERMISSION_KEYS, type PermissionKey, type PermissionSet } from '../gran
  *   [extensions.hetzner]
  *   type = "provider"          # the entry applies to this type…
  *   dir = "/srv/ext/hetzner"   # …and this directory only
+ *   # or: registered = true    # …and the registered extension of that name
  *   http = ["api.hetzner.cloud"]
  *   secrets = ["hetzner.token"]
  *   [extensions.hetzner.limits]
@@ -36,8 +37,10 @@ const extensionPolicySchema = z.strictObject({
   ...grantShape,
   /** The entry applies only to an extension of this type… */
   type: z.enum(['provider', 'taskserv', 'cluster']).optional(),
-  /** …and only to the extension in this directory (`prov grant` records both). */
+  /** …and only to the extension in this directory (`prov grant <dir>` records both)… */
   dir: z.string().optional(),
+  /** …or to the registered extension of that name and type, whichever version (`prov grant <name>`). */
+  registered: z.boolean().optional(),
   limits: limitsSchema.optional(),
 });
 
@@ -84,8 +87,10 @@ export async function readPolicy(file: string, required: boolean): Promise<Loade
 export interface ExtensionBinding {
   name: string;
   type: 'provider' | 'taskserv' | 'cluster';
-  /** The extension's directory, links resolved. */
+  /** The extension's directory, links resolved (a registered one: the directory it was registered from). */
   dir: string;
+  /** Run from the registry (its stored, hash-checked bundle) rather than from its directory. */
+  registered?: boolean;
 }
 
 export interface PolicyGrant {
@@ -106,14 +111,20 @@ export function policyGrant(policy: Policy, extension: ExtensionBinding): Policy
   if (entry.type !== undefined && entry.type !== extension.type) {
     return { grant, notice: `the policy's [extensions.${extension.name}] is for a ${entry.type}, not this ${extension.type}: not applied` };
   }
-  if (entry.dir !== undefined && realPath(entry.dir) !== extension.dir) {
-    return { grant, notice: `the policy's [extensions.${extension.name}] is bound to ${entry.dir}, not ${extension.dir}: not applied (prov grant ${extension.dir} binds it here)` };
+  if (entry.registered === true) {
+    // Registering is the operator's act: the grant follows the registered extension from version to version.
+    if (extension.registered !== true) {
+      return { grant, notice: `the policy's [extensions.${extension.name}] is for the registered ${extension.name}, not the directory ${extension.dir}: not applied (run it by name, or prov grant ${extension.dir})` };
+    }
+  } else if (entry.dir !== undefined && realPath(entry.dir) !== extension.dir) {
+    const fix = extension.registered === true ? `prov grant ${extension.name} binds it to the registered one` : `prov grant ${extension.dir} binds it here`;
+    return { grant, notice: `the policy's [extensions.${extension.name}] is bound to ${entry.dir}, not ${extension.dir}: not applied (${fix})` };
   }
   for (const key of PERMISSION_KEYS) {
     const values = entry[key];
     if (values !== undefined) grant[key] = [...values];
   }
-  if (entry.dir === undefined) {
+  if (entry.dir === undefined && entry.registered !== true) {
     return { grant, notice: `the policy's [extensions.${extension.name}] names no dir: it applies to any extension called ${extension.name} (prov grant records one)` };
   }
   return { grant };
@@ -141,7 +152,8 @@ export function policyLimits(policy: Policy, extension: string): PolicyLimits {
 
 /**
  * Adds grants for one extension to the policy file, bound to its type and
- * directory, written atomically (comments in the file are not kept: it is
+ * directory (or, for a registered extension, to the registered one),
+ * written atomically (comments in the file are not kept: it is
  * rewritten from its data). An entry bound to another directory is replaced,
  * not merged: grants given to one extension never pass to another.
  */
@@ -149,8 +161,13 @@ export async function recordGrant(file: string, extension: ExtensionBinding, gra
   const { policy } = await readPolicy(file, false);
   const extensions = { ...(policy.extensions ?? {}) };
   const previous = extensions[extension.name];
-  const sameExtension = previous !== undefined && (previous.dir === undefined || realPath(previous.dir) === extension.dir) && (previous.type === undefined || previous.type === extension.type);
-  const entry = { ...(sameExtension ? previous : previous?.limits === undefined ? {} : { limits: previous.limits }), type: extension.type, dir: extension.dir };
+  const sameBinding = extension.registered === true
+    ? previous?.registered === true || (previous?.registered === undefined && (previous?.dir === undefined || realPath(previous.dir) === extension.dir))
+    : previous?.registered !== true && (previous?.dir === undefined || realPath(previous.dir) === extension.dir);
+  const sameExtension = previous !== undefined && sameBinding && (previous.type === undefined || previous.type === extension.type);
+  const { dir: _dir, registered: _registered, ...kept } = sameExtension ? previous : previous?.limits === undefined ? {} : { limits: previous.limits };
+  const binding = extension.registered === true ? { registered: true } : { dir: extension.dir };
+  const entry: z.infer<typeof extensionPolicySchema> = { ...kept, type: extension.type, ...binding };
   for (const key of PERMISSION_KEYS) {
     const adding = grant[key] ?? [];
     if (adding.length === 0) continue;

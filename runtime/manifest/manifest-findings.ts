@@ -24,10 +24,18 @@ export function manifestFindings(source: string, file: string): ManifestFinding[
   const parsed = parseTomlSource(source);
   if ('syntax' in parsed) {
     const { line, column, lineText, reason } = parsed.syntax;
+    const why = reason.replace(/^Invalid TOML document:\s*/, '').replace(/[:\s]+$/, '');
+    if (lineText.trim() !== '') {
+      return [{ rule: 'schema', severity: 'error', file, line, column, field: '(syntax)', message: `TOML syntax: ${why}: ${lineText.trim()}`, hint: 'Fix the TOML syntax at that position (https://toml.io).' }];
+    }
+    // The parser ran off the end (an unclosed [ or { or string): the last line with text is where it was left open.
+    const lines = source.split(/\r?\n/);
+    let last = Math.min(line, lines.length) - 1;
+    while (last > 0 && lines[last]!.trim() === '') last--;
     return [{
       rule: 'schema', severity: 'error', file, line, column, field: '(syntax)',
-      message: `${reason}: ${lineText.trim()}`,
-      hint: 'Fix the TOML syntax at that position (https://toml.io).',
+      message: `TOML syntax: ${why} at the end of the file; line ${last + 1} leaves something open: ${lines[last]!.trim()}`,
+      hint: 'Close the array, table or string that line opens (https://toml.io).',
     }];
   }
   const raw = parsed.raw;

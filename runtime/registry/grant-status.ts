@@ -16,12 +16,12 @@ export interface GrantStatus {
   notice?: string;
 }
 
-/** The grant status under a policy file (flags and prompts are per run, so not counted). */
+/** The grant status of a registered extension under a policy file (flags and prompts are per run, so not counted). */
 export async function grantStatus(loaded: LoadedManifest, dir: string, policyFile: string, policyRequired: boolean, home: string): Promise<GrantStatus> {
   const { name, type } = loaded.manifest.extension;
   const requested = requestedPermissions(loaded, home);
   const { policy } = await readPolicy(policyFile, policyRequired);
-  const fromPolicy = policyGrant(policy, { name, type, dir });
+  const fromPolicy = policyGrant(policy, { name, type, dir, registered: true });
   const operator = normalizeSet(fromPolicy.grant, permissionKinds, home, (key, index, message) =>
     new ProvError('PolicyInvalid', `${policyFile}: [extensions.${name}] ${key}[${index}] is malformed: ${message}`, { hint: 'See the grant grammar in PRODUCT.md §3.1.' }),
   );

@@ -16,15 +16,30 @@ const work = await mkdtemp(path.join(os.tmpdir(), 'prov-validate-'));
  * a complete src/index.ts), the case's own files from <case>/extension/ on
  * top (its metadata.toml at least), less the files <case>/without.json names.
  */
-async function assemble(name: string): Promise<string> {
-  const dir = path.join(work, name);
+async function assemble(name: string, from = path.join(fixtures, name, 'extension'), dir = path.join(work, name)): Promise<string> {
   await cp(path.join(fixtures, '_base'), dir, { recursive: true });
-  await cp(path.join(fixtures, name, 'extension'), dir, { recursive: true });
+  await cp(from, dir, { recursive: true });
   const without = path.join(fixtures, name, 'without.json');
   if (existsSync(without)) {
     for (const file of JSON.parse(await readFile(without, 'utf8')) as string[]) await rm(path.join(dir, file));
   }
   return dir;
+}
+
+/**
+ * The case's registry: each folder of <case>/registered/, in name order,
+ * assembled on _base like the case itself and registered into a PROV_HOME of
+ * the case's own (the dependency rule reads it).
+ */
+async function registry(name: string): Promise<NodeJS.ProcessEnv> {
+  const home = path.join(work, `${name}.home`);
+  const registered = path.join(fixtures, name, 'registered');
+  for (const each of existsSync(registered) ? readdirSync(registered).sort() : []) {
+    const dir = await assemble(name, path.join(registered, each), path.join(work, `${name}.registered`, each));
+    const run = await runProv(['register', dir, '--force'], { env: { PROV_HOME: home } });
+    expect(run.code, run.stderr).toBe(0);
+  }
+  return { PROV_HOME: home };
 }
 
 /**
@@ -41,13 +56,26 @@ describe('prov validate', () => {
     it(`${name}: exactly its expected findings`, async () => {
       const dir = await assemble(name);
       const expected = JSON.parse(await readFile(path.join(fixtures, name, 'expected.json'), 'utf8')) as { severity: string }[];
-      const run = await runProv(['validate', dir, '--json']);
+      const run = await runProv(['validate', dir, '--json'], { env: await registry(name) });
       const errors = expected.filter((finding) => finding.severity === 'error').length;
       const findings = errors > 0 ? run.json.error.details.findings : run.json.result.findings;
       expect(findings, run.stdout + run.stderr).toHaveLength(expected.length);
       expected.forEach((finding, index) => expect(findings[index]).toMatchObject(finding));
       expect(run.code).toBe(errors > 0 ? 3 : 0);
       if (errors > 0) expect(run.json.error.code).toBe('ValidationFailed');
+
+      // The same findings for humans: grouped under their file, one line each, with the hint below.
+      const human = await runProv(['validate', dir], { env: await registry(name) });
+      expect(human.code).toBe(run.code);
+      const findingLines = human.stderr.split('\n').filter((line) => /^ {2}(\d+(:\d+)?: )?(error|warning) \[/.test(line));
+      expect(findingLines, human.stderr).toHaveLength(expected.length);
+      for (const finding of expected as { file: string; severity: string; rule: string; message: string; line?: number; column?: number; hint?: string }[]) {
+        const where = finding.line === undefined ? '' : `${finding.line}${finding.column === undefined ? '' : `:${finding.column}`}: `;
+        const line = `  ${where}${finding.severity} [${finding.rule}] ${finding.message.split('\n')[0]}`;
+        expect(human.stderr, `${finding.message}`).toContain(line);
+        expect(human.stderr.slice(0, human.stderr.indexOf(line))).toContain(`${finding.file}\n`);
+        if (finding.hint !== undefined) expect(human.stderr).toContain(`      hint: ${finding.hint}`);
+      }
     });
   }
 

@@ -61,7 +61,7 @@ export function grantCommand(cli: CommandContext): Command {
           hint: `prov grant ${dir} --yes, or prov grant ${dir} --allow-http api.example.com`,
         });
       }
-      if (Object.keys(grant).length > 0) await recordGrant(policyFile, { name, type: loaded.manifest.extension.type, dir: source.dir }, grant);
+      if (Object.keys(grant).length > 0) await recordGrant(policyFile, { name, type: loaded.manifest.extension.type, dir: source.dir, registered: source.origin === 'registry' }, grant);
       if (options.json) {
         printJsonSuccess(cli.io, { result: { extension: name, policy: policyFile, granted: grant as Record<string, string[]> } });
         return;

@@ -51,7 +51,7 @@ export function runCommand(cli: CommandContext): Command {
 
       const source = await resolveExtension(reference, { env: cli.env, ...(options.type === undefined ? {} : { type: options.type }) });
       const { name, type } = source.loaded.manifest.extension;
-      const operator = await operatorSetup(cli, options, { name, type, dir: source.dir });
+      const operator = await operatorSetup(cli, options, { name, type, dir: source.dir, registered: source.origin === 'registry' });
       const inventory = readInventory(cli.env);
       if (options.server !== undefined && !inventory.some((server) => server.name === options.server)) {
         throw new ProvError('Usage', `No server named "${options.server}" in the inventory`, {
