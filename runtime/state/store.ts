@@ -39,6 +39,9 @@ const MIGRATIONS: string[] = [
    )`,
 ];
 
+/** How long a prov process waits for another one's write to finish before it gives up. */
+const BUSY_TIMEOUT_MS = 15_000;
+
 export class Store {
   readonly db: DatabaseSync;
 
@@ -49,8 +52,10 @@ export class Store {
   static open(env: NodeJS.ProcessEnv = process.env): Store {
     const home = provHome(env);
     mkdirSync(home, { recursive: true, mode: 0o700 });
-    const db = new DatabaseSync(path.join(home, 'prov.db'));
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    // The busy timeout comes first: switching to WAL takes a lock too, and
+    // another prov process may hold it (a concurrent register, a first open).
+    const db = new DatabaseSync(path.join(home, 'prov.db'), { timeout: BUSY_TIMEOUT_MS });
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;`);
     const store = new Store(db);
     store.#migrate();
     return store;
