@@ -9,6 +9,7 @@ export { loadExtension, type LoadedExtension, type LoadExtensionOptions } from '
 export { runOperation, describeExtension } from './run/run-operation.js';
 export { toCamelCase, toKebabCase } from './data/operation-names.js';
 export { runExtension, type RunExtensionResult } from './run/run-extension.js';
+export { newExtension, defaultDescription, templateDir, type NewExtensionOptions, type NewExtensionResult } from './scaffold/new-extension.js';
 export { parseInputJson, readConfigFile } from './run/read-input.js';
 export { Sandbox, type SandboxOptions } from './sandbox/sandbox.js';
 export { IsolateSandbox, type IsolateSandboxOptions } from './sandbox/isolate-sandbox.js';

@@ -3,6 +3,7 @@ import { ProvError } from '../errors/index.js';
 import { provVersion } from '../package-root.js';
 import type { CommandContext } from './command-context.js';
 import { buildCommand } from './commands/build.js';
+import { newCommand } from './commands/new.js';
 import { runCommand } from './commands/run.js';
 import { grantCommand } from './commands/grant.js';
 import { auditCommand } from './commands/audit.js';
@@ -35,7 +36,7 @@ export async function main(
     })
     .exitOverride();
 
-  for (const command of [buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli),
+  for (const command of [newCommand(cli), buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli),
     registerCommand(cli), unregisterCommand(cli), listCommand(cli), infoCommand(cli)]) {
     // Subcommands too (prov server add): commander must throw, never exit the process.
     const quiet = (each: Command): Command => {

@@ -13,10 +13,11 @@ export type ExtensionKind = (typeof EXTENSION_KINDS)[number];
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
+/** `[extension] name`: unique per type, used in file names, unit names and secret names. */
+export const EXTENSION_NAME = /^[a-z][a-z0-9-]{1,62}$/;
+
 export const extensionTableSchema = z.looseObject({
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{1,62}$/, 'must match ^[a-z][a-z0-9-]{1,62}$ (lower-case letters, digits, dashes; 2–63 characters)'),
+  name: z.string().regex(EXTENSION_NAME, 'must match ^[a-z][a-z0-9-]{1,62}$ (lower-case letters, digits, dashes; 2–63 characters)'),
   type: z.enum(EXTENSION_KINDS, { error: 'must be one of provider, taskserv, cluster' }),
   version: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.0'),
   description: z.string().optional(),

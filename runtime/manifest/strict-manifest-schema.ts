@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PERMISSION_KEYS, type PermissionKey } from '../../host-api/grants/permission-keys.js';
-import { EXTENSION_KINDS, limitsTableSchema } from './manifest-schema.js';
+import { EXTENSION_KINDS, EXTENSION_NAME, limitsTableSchema } from './manifest-schema.js';
 
 /**
  * The whole of metadata.toml (PRODUCT.md §1, plus the seed's provider
@@ -11,7 +11,7 @@ import { EXTENSION_KINDS, limitsTableSchema } from './manifest-schema.js';
 
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-const NAME = /^[a-z][a-z0-9-]{1,62}$/;
+const NAME = EXTENSION_NAME;
 
 const extension = z
   .strictObject({
