@@ -25,4 +25,11 @@ registerHooks({
   },
 });
 
-await import('./suite.js');
+// `--only dev-loop` (npm run bench:dev): the dev loop's figure alone.
+const only = process.argv.indexOf('--only');
+if (only !== -1 && process.argv[only + 1] === 'dev-loop') {
+  const { measureDevLoop, devLoopLines } = await import('./dev-loop.js');
+  console.log(devLoopLines(await measureDevLoop()).join('\n'));
+} else {
+  await import('./suite.js');
+}

@@ -43,6 +43,7 @@ import {
   type Subject,
 } from './subject.js';
 import { renderTable } from './table.js';
+import { devLoopLines, measureDevLoop } from './dev-loop.js';
 import { measureWarmCalls } from './warm-call.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -100,6 +101,8 @@ try {
   const checked = await measureCheckedCalls(probe, ROUNDS);
   progress('calls on a real server');
   const serverCalls = await measureServerCalls(ROUNDS);
+  progress('dev loop');
+  const devLoop = await measureDevLoop();
   progress('');
 
   // ---------------------------------------------------------------- table
@@ -168,6 +171,8 @@ try {
     `checked calls per second (ctx.fs.exists allowed, ${THROUGHPUT_CALLS} per operation, ${THROUGHPUT_CONCURRENCY} in flight; target ≥ 50000/s): ` +
       LAYERS.map((layer) => `${LAYER_NAMES[layer]} p50 ${Math.round(rate(layer).p50)}/s (worst ${Math.round(rate(layer).min)}/s)${layer === 'process' ? ` — ${rate(layer).p50 >= 50_000 ? 'met' : 'NOT met'}` : ''}`).join('; '),
   );
+  console.log('');
+  console.log(devLoopLines(devLoop).join('\n'));
   console.log('');
   if ('skipped' in serverCalls) console.log(`calls on a real server: skipped (${serverCalls.skipped})`);
   else {

@@ -13,6 +13,7 @@ import { registerCommand } from './commands/register.js';
 import { unregisterCommand } from './commands/unregister.js';
 import { listCommand } from './commands/list.js';
 import { infoCommand } from './commands/info.js';
+import { devCommand } from './commands/dev.js';
 import { reportError, type CliIo } from './output.js';
 
 /**
@@ -37,7 +38,7 @@ export async function main(
     .exitOverride();
 
   for (const command of [newCommand(cli), buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli),
-    registerCommand(cli), unregisterCommand(cli), listCommand(cli), infoCommand(cli)]) {
+    registerCommand(cli), unregisterCommand(cli), listCommand(cli), infoCommand(cli), devCommand(cli)]) {
     // Subcommands too (prov server add): commander must throw, never exit the process.
     const quiet = (each: Command): Command => {
       each.exitOverride().configureOutput(program.configureOutput());

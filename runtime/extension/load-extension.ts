@@ -68,6 +68,8 @@ export interface LoadExtensionOptions {
   reservedPaths?: string[];
   /** The operator's servers; default: the inventory in $PROV_HOME. Only the granted ones reach the sandbox. */
   inventory?: ServerRecord[];
+  /** A sandbox host process started ahead of time (process isolation; the dev loop keeps one ready). */
+  host?: SandboxHost;
 }
 
 /** An extension read, bundled and running in its sandbox. */
@@ -131,7 +133,7 @@ export async function loadExtension(extension: string | ExtensionSource, options
     return { dir, origin, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
   }
   // The host process starts while esbuild bundles: its ~40 ms start-up is hidden behind the build.
-  const host = SandboxHost.spawn();
+  const host = options.host ?? SandboxHost.spawn();
   try {
     const bundle = await source.bundle();
     const codeCacheDir = options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir };

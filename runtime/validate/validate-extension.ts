@@ -6,7 +6,7 @@ import { ProvError } from '../errors/index.js';
 import { loadExtension } from '../extension/load-extension.js';
 import { manifestFindings } from '../manifest/manifest-findings.js';
 import { MANIFEST_FILE, parseManifest } from '../manifest/read-manifest.js';
-import type { ExtensionKind } from '../manifest/manifest-schema.js';
+import type { ExtensionKind, Manifest } from '../manifest/manifest-schema.js';
 import { closest } from '../manifest/manifest-findings.js';
 import { requestedPermissions } from '../manifest/requested-permissions.js';
 import { provVersion } from '../package-root.js';
@@ -66,10 +66,47 @@ export async function inspectExtension(extensionDir: string, options: ValidateOp
 }
 
 async function validate(extensionDir: string, options: ValidateOptions, keep: (built: BuiltExtension) => void): Promise<ValidationReport> {
-  let built: BuiltExtension | undefined;
+  const dir = path.resolve(extensionDir);
+  const checked = staticValidation(dir, options);
+  const findings = [...checked.findings];
+  if (checked.loadable) {
+    // interface: the built extension, loaded in the sandbox
+    try {
+      const loaded = await loadExtension(dir, { log: { write() {} }, audit: { write() {} }, inventory: [], ...(options.env === undefined ? {} : { env: options.env }) });
+      try {
+        const description = await loaded.sandbox.describe();
+        keep({ manifestSource: checked.manifestSource!, bundle: loaded.bundle, description });
+        findings.push(...interfaceFindings(checked.manifest!.extension.type, description));
+      } finally {
+        loaded.sandbox.dispose();
+      }
+    } catch (error) {
+      findings.push(loadFailureFinding(error));
+    }
+  }
+  return validationReport(dir, findings);
+}
+
+/** What validation knows before the extension is built and loaded. */
+export interface StaticValidation {
+  findings: Finding[];
+  /** The manifest, when it passed the schema. */
+  manifest?: Manifest;
+  manifestSource?: string;
+  /** Whether the interface rule can run: a manifest that parses, permissions that do, an entry point. */
+  loadable: boolean;
+}
+
+/**
+ * Every rule that needs no build: structure, schema, version and
+ * dependency. The dev loop runs it on each cycle beside its own build, and
+ * the interface rule on the sandbox it loads (`interfaceFindings`).
+ */
+export function staticValidation(extensionDir: string, options: ValidateOptions = {}): StaticValidation {
   const dir = path.resolve(extensionDir);
   const findings: Finding[] = [];
   const add = (finding: Finding) => findings.push(finding);
+  const done = (extra: Omit<StaticValidation, 'findings' | 'loadable'> & { loadable?: boolean } = {}): StaticValidation => ({ findings, loadable: false, ...extra });
 
   // structure
   for (const file of REQUIRED_FILES) {
@@ -86,13 +123,13 @@ async function validate(extensionDir: string, options: ValidateOptions, keep: (b
     });
   }
   const manifestFile = path.join(dir, MANIFEST_FILE);
-  if (!existsSync(manifestFile)) return report(dir, findings);
+  if (!existsSync(manifestFile)) return done();
   const source = readFileSync(manifestFile, 'utf8');
 
   // schema
   const schemaFindings = manifestFindings(source, MANIFEST_FILE);
   findings.push(...schemaFindings.map(({ field: _field, ...finding }) => finding));
-  if (schemaFindings.length > 0) return report(dir, findings);
+  if (schemaFindings.length > 0) return done({ manifestSource: source });
   const manifest = parseManifest(source, manifestFile);
   let permissionsBroken = false;
   try {
@@ -124,28 +161,24 @@ async function validate(extensionDir: string, options: ValidateOptions, keep: (b
   const dependencies = ((manifest as Record<string, unknown>)['dependencies'] ?? {}) as Record<string, string>;
   findings.push(...dependencyFindings(manifest.extension.name, dependencies, options.registered ?? registeredDependencies(options.env)));
 
-  // interface: the built extension, loaded in the sandbox
-  if (existsSync(path.join(dir, 'src', 'index.ts')) && !permissionsBroken) {
-    try {
-      const loaded = await loadExtension(dir, { log: { write() {} }, audit: { write() {} }, inventory: [], ...(options.env === undefined ? {} : { env: options.env }) });
-      try {
-        const description = await loaded.sandbox.describe();
-        built = { manifestSource: source, bundle: loaded.bundle, description };
-        checkInterface(manifest.extension.type, description.operations.map((op) => op.name), add);
-        for (const op of description.operations) {
-          if (op.inputSchemaError !== undefined) add({ rule: 'schema', severity: 'error', file: 'src/index.ts', message: `${toKebabCase(op.name)}: its input schema has no JSON Schema form (${op.inputSchemaError})`, hint: 'info publishes every input as JSON Schema; use zod types that have one (no transforms or custom checks at the top).' });
-        }
-      } finally {
-        loaded.sandbox.dispose();
-      }
-    } catch (error) {
-      const known = error instanceof ProvError ? error : new ProvError('Internal', String(error));
-      const file = known.code === 'BuildFailed' || known.code === 'InvalidExtension' ? 'src/index.ts' : MANIFEST_FILE;
-      add({ rule: 'interface', severity: 'error', file, message: known.message, ...(known.hint === undefined ? {} : { hint: known.hint }) });
-    }
+  return done({ manifest, manifestSource: source, loadable: existsSync(path.join(dir, 'src', 'index.ts')) && !permissionsBroken });
+}
+
+/** The interface rule on a loaded extension's description: required operations, and input schemas with a JSON Schema form. */
+export function interfaceFindings(kind: ExtensionKind, description: ExtensionDescription): Finding[] {
+  const findings: Finding[] = [];
+  checkInterface(kind, description.operations.map((op) => op.name), (finding) => findings.push(finding));
+  for (const op of description.operations) {
+    if (op.inputSchemaError !== undefined) findings.push({ rule: 'schema', severity: 'error', file: 'src/index.ts', message: `${toKebabCase(op.name)}: its input schema has no JSON Schema form (${op.inputSchemaError})`, hint: 'info publishes every input as JSON Schema; use zod types that have one (no transforms or custom checks at the top).' });
   }
-  if (built !== undefined) keep(built);
-  return report(dir, findings);
+  return findings;
+}
+
+/** A build or load that failed, as an interface finding. */
+export function loadFailureFinding(error: unknown): Finding {
+  const known = error instanceof ProvError ? error : new ProvError('Internal', String(error));
+  const file = known.code === 'BuildFailed' || known.code === 'InvalidExtension' ? 'src/index.ts' : MANIFEST_FILE;
+  return { rule: 'interface', severity: 'error', file, message: known.message, ...(known.hint === undefined ? {} : { hint: known.hint }) };
 }
 
 /** The registry's extensions as the dependency rule sees them. */
@@ -179,6 +212,7 @@ function lineOf(error: ProvError): { line?: number } {
   return match === null ? {} : { line: Number(match[1]) };
 }
 
-function report(dir: string, findings: Finding[]): ValidationReport {
+/** Findings counted into a report. */
+export function validationReport(dir: string, findings: Finding[]): ValidationReport {
   return { dir, findings, errors: findings.filter((finding) => finding.severity === 'error').length, warnings: findings.filter((finding) => finding.severity === 'warning').length };
 }

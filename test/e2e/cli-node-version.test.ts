@@ -36,6 +36,8 @@ describe('the prov bin', () => {
     const run = await runProv(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('build [options] [dir]');
-    expect(run.stdout).toContain('run [options] <dir> <operation>');
+    for (const command of ['new [options] [kind] [name]', 'run [options] <extension> <operation>', 'validate [options] [dir]', 'register [options] <dir>', 'unregister [options] <name>', 'list [options]', 'info [options] <name>', 'dev [options] [dir]']) {
+      expect(run.stdout).toContain(command);
+    }
   });
 });

@@ -75,7 +75,7 @@ describe('the registry under crashes and concurrent processes', () => {
     expect(blobFiles(env)).toHaveLength(2); // the crashes' leftovers and version 1's files collected
     expect((await runProv(['run', 'crash', 'get-zones', '--json'], { env, cwd: os.tmpdir() })).json.result).toBe('two');
     await expectConsistent(env);
-  });
+  }, 180_000);
 
   it('kill -9 at random moments of register and unregister never leaves the registry inconsistent', async () => {
     const env = freshHome();
@@ -98,7 +98,7 @@ describe('the registry under crashes and concurrent processes', () => {
     expect((await runProv(['register', versions[2]!, '--force'], { env })).code).toBe(0);
     expect(await expectConsistent(env)).toMatchObject([{ name: 'random', version: '1.2.0' }]);
     expect(blobFiles(env)).toHaveLength(2);
-  });
+  }, 180_000);
 
   it('concurrent prov processes: every register lands or is refused cleanly, the newest version wins, nothing is lost', async () => {
     const env = freshHome();
@@ -124,5 +124,5 @@ describe('the registry under crashes and concurrent processes', () => {
     for (const [name, answer] of [['alpha', 'alpha'], ['gamma', 'gamma'], ['race', '1.0.3']]) {
       expect((await runProv(['run', name!, 'get-zones', '--json'], { env, cwd: os.tmpdir() })).json).toMatchObject({ ok: true, result: answer });
     }
-  });
+  }, 180_000);
 });

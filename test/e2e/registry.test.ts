@@ -23,7 +23,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('the registry', () => {
+describe('the registry', { timeout: 120_000 }, () => {
   it('register, list, info, run by name and unregister work across processes', async () => {
     const env = freshHome();
     const dir = await writeRegistrableExtension(source('acme-1'), {

@@ -1,0 +1,94 @@
+import { Command } from 'commander';
+import path from 'node:path';
+import { z } from 'zod';
+import { denyingPrompter } from '../../../host-api/policy/prompter.js';
+import type { PlainValue } from '../../data/plain-data.js';
+import { stopBuildService } from '../../build/incremental-bundler.js';
+import { DevEnv } from '../../dev/dev-env.js';
+import { ProvError } from '../../errors/index.js';
+import { readInventory } from '../../inventory/read-inventory.js';
+import { readManifest } from '../../manifest/read-manifest.js';
+import { parseInputJson } from '../../run/read-input.js';
+import { codeCacheDir } from '../../state/prov-home.js';
+import { realPath } from '../../state/real-path.js';
+import { chokidarWatcher } from '../chokidar-watcher.js';
+import type { CommandContext } from '../command-context.js';
+import { DevReporter } from '../dev-reporter.js';
+import { addGrantOptions, grantOptionsSchema, operatorSetup } from '../grant-options.js';
+import { parseOptions } from '../parse-options.js';
+import { StderrLogSink } from '../stderr-log-sink.js';
+
+const optionsSchema = grantOptionsSchema.extend({
+  run: z.string().optional(),
+  input: z.string().optional(),
+  check: z.boolean().default(true),
+  server: z.string().optional(),
+  verbose: z.boolean().default(false),
+});
+
+/**
+ * `prov dev [dir]`: watch, rebuild, validate, reload, and run `--run` on
+ * every change; never exits on an error; Ctrl-C ends it cleanly.
+ */
+export function devCommand(cli: CommandContext): Command {
+  return addGrantOptions(new Command('dev'))
+    .description('watch an extension: rebuild, validate, hot-reload and re-run on every change; never exits on an error')
+    .argument('[dir]', 'extension directory', '.')
+    .option('--run <operation>', 'run this operation after each reload (in check mode unless --no-check)')
+    .option('--input <json>', 'the --run operation\'s input as JSON')
+    .option('--no-check', 'run the --run operation for real instead of in check mode')
+    .option('--server <name>', 'the inventory server --run acts on (ctx.target)')
+    .option('--verbose', 'also print the extension\'s debug logs')
+    .action(async (dirArgument: string, raw: unknown) => {
+      const options = parseOptions(optionsSchema, raw);
+      if (options.input !== undefined && options.run === undefined) {
+        throw new ProvError('Usage', '--input needs --run', { hint: 'Name the operation to run after each reload: prov dev --run get-plans --input \'{…}\'' });
+      }
+      const input: PlainValue | undefined = options.input === undefined ? undefined : parseInputJson(options.input);
+      const dir = path.resolve(dirArgument);
+      // The grant is the operator's for this extension; a manifest broken at start is reported by the first cycle.
+      const identity = await readManifest(dir).then(
+        ({ manifest }) => ({ name: manifest.extension.name, type: manifest.extension.type }),
+        () => ({ name: path.basename(dir), type: 'provider' as const }),
+      );
+      const operator = await operatorSetup(cli, options, { ...identity, dir: realPath(dir) });
+      const inventory = readInventory(cli.env);
+      if (options.server !== undefined && !inventory.some((server) => server.name === options.server)) {
+        throw new ProvError('Usage', `No server named "${options.server}" in the inventory`, { hint: `See prov server list; add one with prov server add ${options.server} --host H.` });
+      }
+      const reporter = new DevReporter(cli.io, dir);
+      const env = new DevEnv({
+        dir,
+        watch: chokidarWatcher,
+        load: {
+          log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
+          codeCacheDir: codeCacheDir(cli.env),
+          env: cli.env,
+          grant: operator.grant,
+          limitCaps: operator.limitCaps,
+          prompter: denyingPrompter, // a watch loop never stops to ask: a denial shows the line to add
+          reservedPaths: [operator.policyFile],
+          inventory,
+        },
+        ...(options.run === undefined ? {} : {
+          run: { operation: options.run, check: options.check, ...(input === undefined ? {} : { input }), ...(options.server === undefined ? {} : { target: { name: options.server } }) },
+        }),
+        onEvent: (event) => reporter.onEvent(event),
+      });
+      cli.io.stderr.write(`prov dev: watching ${dir}${options.run === undefined ? '' : `, running ${options.run}${options.check ? ' in check mode' : ''} after each reload`} (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve, reject) => {
+        const stop = () => {
+          process.removeListener('SIGINT', stop);
+          process.removeListener('SIGTERM', stop);
+          env.close().then(stopBuildService).then(resolve, reject);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        env.start().catch((error: unknown) => {
+          process.removeListener('SIGINT', stop);
+          process.removeListener('SIGTERM', stop);
+          env.close().finally(() => reject(error));
+        });
+      });
+    });
+}
