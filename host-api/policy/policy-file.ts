@@ -42,6 +42,9 @@ const extensionPolicySchema = z.strictObject({
   /** …or to the registered extension of that name and type, whichever version (`prov grant <name>`). */
   registered: z.boolean().optional(),
   limits: limitsSchema.optional(),
+}).refine((entry) => !(entry.registered === true && entry.dir !== undefined), {
+  // Read as either one alone, the entry would be wider than it says: refused instead.
+  message: 'registered = true and dir cannot both be set: registered = true follows the registered extension from any directory, dir binds the entry to one directory (prov grant writes one or the other)',
 });
 
 export const policySchema = z.strictObject({

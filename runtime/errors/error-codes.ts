@@ -52,6 +52,8 @@ export const USER_ERROR_CODES = {
   RegistryConflict: 2,
   /** A registered bundle or source map no longer hashes to what the registry recorded: refused. */
   BundleTampered: 3,
+  /** Another prov command replaced or unregistered the extension between this one's lookup and its read of the bundle: run again. */
+  RegistryChanged: 1,
 } as const;
 
 /** Codes for prov's own faults: reported with their cause, exit 1. */

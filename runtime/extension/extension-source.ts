@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { bundleExtension, bundleOutfile, type ExtensionBundle } from '../build/bundle-extension.js';
 import { StackMapper } from '../build/stack-mapper.js';
+import { ProvError } from '../errors/index.js';
 import { MANIFEST_FILE, parseManifest, readManifest, type LoadedManifest } from '../manifest/read-manifest.js';
 import type { ExtensionKind } from '../manifest/manifest-schema.js';
 import type { RegisteredExtension } from '../registry/registered-extension.js';
@@ -30,14 +31,27 @@ export async function directorySource(extensionDir: string): Promise<ExtensionSo
   return { origin: 'directory', dir: realPath(dir), loaded, bundle: () => bundleExtension(dir, loaded.manifest.extension.name) };
 }
 
-/** A registered extension: its manifest as registered, its bundle read back and verified against the recorded sha256. */
-export function registeredSource(entry: RegisteredExtension, blobs: BundleBlobs): ExtensionSource {
+/**
+ * A registered extension: its manifest as registered, its bundle read back
+ * and verified against the recorded sha256. With `env`, a bundle that is
+ * missing because another prov command replaced or unregistered the row
+ * since it was looked up (its garbage collection took the files) says so,
+ * rather than reporting tampering.
+ */
+export function registeredSource(entry: RegisteredExtension, blobs: BundleBlobs, env?: NodeJS.ProcessEnv): ExtensionSource {
   const file = path.join(entry.sourceDir, MANIFEST_FILE);
   const loaded: LoadedManifest = { manifest: parseManifest(entry.manifest, file), file, source: entry.manifest };
   const bundle = async (): Promise<ExtensionBundle> => {
     const what = `${entry.type} ${entry.name} ${entry.version}`;
-    const code = blobs.get(entry.bundleSha256, '.js', `bundle of ${what}`);
-    const sourceMapJson = blobs.get(entry.mapSha256, '.map', `source map of ${what}`);
+    let code: string;
+    let sourceMapJson: string;
+    try {
+      code = blobs.get(entry.bundleSha256, '.js', `bundle of ${what}`);
+      sourceMapJson = blobs.get(entry.mapSha256, '.map', `source map of ${what}`);
+    } catch (error) {
+      if (env !== undefined && error instanceof ProvError && error.code === 'BundleTampered') explainChangedRow(entry, env);
+      throw error;
+    }
     const filename = `prov:${entry.name}.js`;
     // The map's paths are relative to <dir>/dist, where `prov build` would have written it.
     const outfile = bundleOutfile(entry.sourceDir);
@@ -47,6 +61,28 @@ export function registeredSource(entry: RegisteredExtension, blobs: BundleBlobs)
     };
   };
   return { origin: 'registry', dir: entry.sourceDir, loaded, bundle, registered: entry };
+}
+
+/** Throws RegistryChanged when the registry no longer holds `entry` as it was looked up. */
+function explainChangedRow(entry: RegisteredExtension, env: NodeJS.ProcessEnv): void {
+  const registry = Registry.open(env);
+  let now: RegisteredExtension | undefined;
+  try {
+    now = registry.named(entry.name).find((row) => row.type === entry.type);
+  } finally {
+    registry.close();
+  }
+  const what = `${entry.type} ${entry.name} ${entry.version}`;
+  if (now === undefined) {
+    throw new ProvError('RegistryChanged', `${what} was unregistered while this command was starting`, {
+      hint: 'Another prov command removed it; prov list shows what is registered.',
+    });
+  }
+  if (now.bundleSha256 !== entry.bundleSha256 || now.mapSha256 !== entry.mapSha256) {
+    throw new ProvError('RegistryChanged', `${what} was replaced by ${now.version} while this command was starting`, {
+      hint: `Run the command again: it will use ${now.version} (prov info ${entry.name} shows what it asks for).`,
+    });
+  }
 }
 
 /** A path rather than a name: it has a separator, or is "." or "..". */
@@ -64,7 +100,7 @@ export async function resolveExtension(reference: string, options: { type?: Exte
   const registry = Registry.open(options.env);
   try {
     if (registry.named(reference).length === 0 && existsSync(reference) && statSync(reference).isDirectory()) return directorySource(reference);
-    return registeredSource(registry.resolve(reference, options.type), registry.blobs);
+    return registeredSource(registry.resolve(reference, options.type), registry.blobs, options.env ?? process.env);
   } finally {
     registry.close();
   }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ProvError } from '../errors/index.js';
 import { provHome } from '../state/prov-home.js';
@@ -78,21 +78,40 @@ export class BundleBlobs {
     }
   }
 
-  /** Removes blobs no row refers to (left by an unregister or a crash before commit) and stale temp files. */
+  /**
+   * Removes blobs no row refers to (left by an unregister or a crash before
+   * commit) and stale temp files. Only names prov writes, only files, and
+   * never through a blobs directory that is a link: a link to the
+   * operator's files must not make an unregister delete them. Best effort:
+   * the change it follows has committed, and what it leaves, the next one
+   * collects.
+   */
   collect(referenced: ReadonlySet<string>): number {
     let removed = 0;
     let entries: string[];
     try {
+      if (!lstatSync(this.dir).isDirectory()) return 0;
       entries = readdirSync(this.dir);
     } catch {
       return 0;
     }
     for (const entry of entries) {
-      const hash = entry.startsWith('.') ? undefined : entry.replace(/\.(js|map)$/, '');
-      if (hash !== undefined && referenced.has(hash)) continue;
-      rmSync(path.join(this.dir, entry), { force: true });
-      removed++;
+      const blob = BLOB_NAME.exec(entry);
+      if (blob === null && !TEMP_NAME.test(entry)) continue;
+      if (blob !== null && referenced.has(blob[1]!)) continue;
+      const file = path.join(this.dir, entry);
+      try {
+        if (lstatSync(file).isDirectory()) continue;
+        unlinkSync(file);
+        removed++;
+      } catch {
+        // Gone already, or not ours to remove.
+      }
     }
     return removed;
   }
 }
+
+/** `<sha256>.js` / `<sha256>.map`, and the temp files `put` writes on the way. */
+const BLOB_NAME = /^([0-9a-f]{64})\.(?:js|map)$/;
+const TEMP_NAME = /^\.[0-9a-f]{64}\.(?:js|map)\.[0-9a-f]{12}\.tmp$/;

@@ -61,6 +61,16 @@ export function registerCommand(cli: CommandContext): Command {
       else if (action === 'repaired') lines.push(`✓ ${what} ${stored.version} repaired: its stored bundle or map had been changed or removed, and is written again`);
       else if (action === 'registered') lines.push(`✓ registered ${what} ${stored.version} (sha256 ${stored.bundleSha256.slice(0, 12)}…)`);
       else lines.push(`✓ ${action} ${what} ${previous!.version} → ${stored.version} (sha256 ${stored.bundleSha256.slice(0, 12)}…)`);
+      // Grants the operator gave before apply without a new grant: say so when the code may be someone else's.
+      const policyFile = options.policy ?? defaultPolicyFile(cli.env);
+      if (previous !== undefined && previous.sourceDir !== stored.sourceDir) {
+        const carried = isEmptySet(status.granted) ? '' : ', and what the policy grants carries over to it:';
+        lines.push(`  from another directory than ${previous.version} (${escapeControl(previous.sourceDir)} → ${escapeControl(stored.sourceDir)})${carried}`);
+        if (carried !== '') lines.push(...permissionLines(status.granted));
+      }
+      if (action === 'registered' && !isEmptySet(status.granted)) {
+        lines.push(`  already granted by ${escapeControl(policyFile)} ([extensions.${escapeControl(stored.name)}]):`, ...permissionLines(status.granted));
+      }
       if (changes !== undefined && !isEmptySet(changes.added)) {
         lines.push(`  ${stored.version} asks for more than ${previous!.version}:`, ...permissionLines(changes.added, '    ', '+ '));
       }
