@@ -160,6 +160,22 @@ export function policyLimits(policy: Policy, extension: string): PolicyLimits {
  * rewritten from its data). An entry bound to another directory is replaced,
  * not merged: grants given to one extension never pass to another.
  */
+/**
+ * Removes the grants bound to a registered extension (`registered = true`)
+ * of this name and type: an unregistered extension's grants must not pass to
+ * whatever is registered under its name next. Entries bound to a directory
+ * stay. Returns whether anything was removed.
+ */
+export async function revokeRegisteredGrant(file: string, name: string, type: ExtensionBinding['type']): Promise<boolean> {
+  const { policy } = await readPolicy(file, false);
+  const entry = policy.extensions?.[name];
+  if (entry?.registered !== true || (entry.type !== undefined && entry.type !== type)) return false;
+  const { [name]: _removed, ...extensions } = policy.extensions!;
+  const next: Policy = { ...policy, extensions };
+  await writeFileAtomic(file, `# prov policy: what the operator grants each extension (prov grant writes this file)\n${stringify(next)}\n`);
+  return true;
+}
+
 export async function recordGrant(file: string, extension: ExtensionBinding, grant: PermissionSet): Promise<Policy> {
   const { policy } = await readPolicy(file, false);
   const extensions = { ...(policy.extensions ?? {}) };

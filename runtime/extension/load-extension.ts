@@ -41,7 +41,7 @@ export interface LoadExtensionOptions {
    * isolate layer — a heap abort there ends this process).
    */
   isolation?: 'process' | 'in-process';
-  /** Where V8 code caches are kept (process isolation); none: in memory. */
+  /** Where V8 code caches are kept (process isolation); none: in memory. Never used for a registered bundle. */
   codeCacheDir?: string;
   /** The code cache (in-process isolation); default: one in memory for the process. */
   codeCache?: CodeCache;
@@ -136,7 +136,10 @@ export async function loadExtension(extension: string | ExtensionSource, options
   const host = options.host ?? SandboxHost.spawn();
   try {
     const bundle = await source.bundle();
-    const codeCacheDir = options.codeCacheDir === undefined ? {} : { codeCacheDir: options.codeCacheDir };
+    // A registered bundle runs only as the sha256 the registry recorded. V8 accepts a code cache for any
+    // source of the same length, so a cache file planted under $PROV_HOME would run other code past that
+    // check: registered bundles are compiled from their checked text (a cache in memory only).
+    const codeCacheDir = options.codeCacheDir === undefined || origin === 'registry' ? {} : { codeCacheDir: options.codeCacheDir };
     const sandbox = await Sandbox.load({ bundle, ...common, servers, ssh, host, ...codeCacheDir });
     return { dir, origin, manifest, identity, bundle, limits, grant, sandbox: masked(sandbox) };
   } catch (error) {

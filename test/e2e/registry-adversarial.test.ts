@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,10 +66,9 @@ describe('the registry against an attacker who can write under $PROV_HOME but no
   // V8 checks a code cache against the *length* of the source only: a cache
   // made from other code of the same length is accepted and that code runs.
   // The registry checks the bundle's sha256, but the cache under
-  // $PROV_HOME/cache/code is not checked at all. Not fixed here (the fix
-  // needs the cache's hash somewhere the attacker cannot write): this test
-  // documents the hole and starts passing when it is closed.
-  it.fails('a code cache planted for a registered bundle does not change what runs', async () => {
+  // $PROV_HOME/cache/code is not checked at all. So a registered bundle is
+  // never compiled with a cache from a file: only its checked text counts.
+  it('a code cache planted for a registered bundle does not change what runs', async () => {
     const envGood = freshHome();
     const envEvil = freshHome();
     const write = (dir: string, tag: string) => writeRegistrableExtension(dir, {
@@ -86,10 +85,12 @@ describe('the registry against an attacker who can write under $PROV_HOME but no
     const goodCode = await readFile(path.join(blobs(envGood), `${good.json.result.sha256}.js`), 'utf8');
     const evilCode = await readFile(path.join(blobs(envEvil), `${evil.json.result.sha256}.js`), 'utf8');
     expect(evilCode.length).toBe(goodCode.length);
-    expect((await runProv(['run', 'cached', 'get-zones', '--json'], { env: envGood, cwd: os.tmpdir() })).json.result).toBe('zones');
-    expect((await runProv(['run', 'cached', 'get-zones', '--json'], { env: envEvil, cwd: os.tmpdir() })).json.result).toBe('EVILS');
-    // The attacker copies the cache of their code over the cache of the registered one.
     const cacheOf = (env: { PROV_HOME: string }, code: string) => path.join(env.PROV_HOME, 'cache', 'code', `${codeCacheKey(code)}.v8cache`);
+    expect((await runProv(['run', 'cached', 'get-zones', '--json'], { env: envGood, cwd: os.tmpdir() })).json.result).toBe('zones');
+    expect(existsSync(cacheOf(envGood, goodCode))).toBe(false); // a registered run writes no cache file
+    // The attacker makes a cache of their code (run from its directory, the same bundle text) and plants it at the registered one's key.
+    expect((await runProv(['run', source('cached-evil'), 'get-zones', '--json'], { env: envEvil })).json.result).toBe('EVILS');
+    mkdirSync(path.dirname(cacheOf(envGood, goodCode)), { recursive: true });
     copyFileSync(cacheOf(envEvil, evilCode), cacheOf(envGood, goodCode));
     expect((await runProv(['info', 'cached', '--json'], { env: envGood })).json.result.integrity).toEqual({ ok: true });
     const ran = await runProv(['run', 'cached', 'get-zones', '--json'], { env: envGood, cwd: os.tmpdir() });
@@ -131,20 +132,25 @@ describe('policy bindings of registered extensions', () => {
     expect(info.json.error.message).toContain('extensions.both: registered = true and dir cannot both be set');
   });
 
-  it('a grant left by an unregistered extension is shown when another extension is registered under its name', async () => {
+  it('unregister revokes the grants bound to the registered extension: the next one registered under its name starts with none', async () => {
     const env = freshHome();
     const first = await writeRegistrableExtension(source('heir-1'), { name: 'heir', version: '1.0.0', permissions: 'http = ["example.com"]' });
     expect((await runProv(['register', first], { env })).code).toBe(0);
     expect((await runProv(['grant', 'heir', '--yes'], { env })).code).toBe(0);
-    expect((await runProv(['unregister', 'heir'], { env })).code).toBe(0);
+    const unregistered = await runProv(['unregister', 'heir', '--json'], { env });
+    expect(unregistered.json.result).toEqual({ removed: 'heir', type: 'provider', version: '1.0.0', grants_revoked: true });
     // Someone else's extension, from another directory, a lower version.
     const stranger = await writeRegistrableExtension(source('heir-stranger'), { name: 'heir', version: '0.1.0', permissions: 'http = ["example.com"]' });
     const registered = await runProv(['register', stranger], { env });
     expect(registered.code, registered.stderr).toBe(0);
-    expect(registered.stderr).toContain([
-      `  already granted by ${path.join(env.PROV_HOME, 'policy.toml')} ([extensions.heir]):`,
-      '    http          example.com',
-    ].join('\n'));
+    expect(registered.stderr).not.toContain('already granted');
+    expect(registered.stderr).toContain(['  not granted (denied until you grant it: prov grant heir):', '    http          example.com'].join('\n'));
+    // A grant already in the policy when an extension is registered (written by hand) is shown.
+    expect((await runProv(['unregister', 'heir'], { env })).code).toBe(0);
+    await writeFile(path.join(env.PROV_HOME, 'policy.toml'), '[extensions.heir]\ntype = "provider"\nregistered = true\nhttp = ["example.com"]\n');
+    const shown = await runProv(['register', stranger], { env });
+    expect(shown.stderr).toContain([`  already granted by ${path.join(env.PROV_HOME, 'policy.toml')} ([extensions.heir]):`, '    http          example.com'].join('\n'));
+    expect((await runProv(['unregister', 'heir'], { env })).stderr).toContain(`; its grants in ${path.join(env.PROV_HOME, 'policy.toml')} are revoked`);
   });
 
   it('an upgrade from another directory says so, and which grants carry over', async () => {

@@ -61,7 +61,7 @@ describe('the registry', { timeout: 120_000 }, () => {
     expect((await runProv(['run', 'acme', 'get-zones', '--input', '{"region":"us"}', '--json'], { env, cwd: os.tmpdir() })).json.result).toEqual(['us-1']);
 
     const removed = await runProv(['unregister', 'acme', '--json'], { env });
-    expect(removed.json).toEqual({ ok: true, result: { removed: 'acme', type: 'provider', version: '1.0.0' }, changed: true });
+    expect(removed.json).toEqual({ ok: true, result: { removed: 'acme', type: 'provider', version: '1.0.0', grants_revoked: false }, changed: true });
     expect(readdirSync(blobs(env))).toEqual([]);
     const gone = await runProv(['run', 'acme', 'get-zones', '--json'], { env, cwd: os.tmpdir() });
     expect(gone.code).toBe(2);
@@ -230,7 +230,7 @@ describe('the registry', { timeout: 120_000 }, () => {
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.json.error).toEqual({ code: 'Usage', message: '"twin" names a registered provider and a taskserv', hint: 'Say which with --type provider or --type taskserv.' });
     expect((await runProv(['run', 'twin', 'info', '--type', 'taskserv', '--json'], { env, cwd: os.tmpdir() })).json.result).toMatchObject({ kind: 'taskserv', version: '2.0.0' });
-    expect((await runProv(['unregister', 'twin', '--type', 'provider', '--json'], { env })).json.result).toEqual({ removed: 'twin', type: 'provider', version: '1.0.0' });
+    expect((await runProv(['unregister', 'twin', '--type', 'provider', '--json'], { env })).json.result).toEqual({ removed: 'twin', type: 'provider', version: '1.0.0', grants_revoked: false });
     expect((await runProv(['run', 'twin', 'info', '--json'], { env, cwd: os.tmpdir() })).json.result.kind).toBe('taskserv');
   });
 
