@@ -70,6 +70,23 @@ export class FileSecretSource implements SecretSource {
   }
 }
 
+/**
+ * Values given in code, not read from the operator's environment or files:
+ * what `prov/testing` hands an extension under test.
+ */
+export class MapSecretSource implements SecretSource {
+  readonly description = 'the values the test gave';
+  readonly #values: ReadonlyMap<string, string>;
+
+  constructor(values: Readonly<Record<string, string>> | ReadonlyMap<string, string>) {
+    this.#values = values instanceof Map ? new Map(values) : new Map(Object.entries(values));
+  }
+
+  get(name: string): string | undefined {
+    return this.#values.get(name);
+  }
+}
+
 /** Environment first, then the file. */
 export class ChainedSecretSource implements SecretSource {
   readonly description: string;

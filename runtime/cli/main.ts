@@ -14,6 +14,7 @@ import { unregisterCommand } from './commands/unregister.js';
 import { listCommand } from './commands/list.js';
 import { infoCommand } from './commands/info.js';
 import { devCommand } from './commands/dev.js';
+import { testCommand } from './commands/test.js';
 import { reportError, type CliIo } from './output.js';
 
 /**
@@ -37,7 +38,7 @@ export async function main(
     })
     .exitOverride();
 
-  for (const command of [newCommand(cli), buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli),
+  for (const command of [newCommand(cli), buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli), testCommand(cli),
     registerCommand(cli), unregisterCommand(cli), listCommand(cli), infoCommand(cli), devCommand(cli)]) {
     // Subcommands too (prov server add): commander must throw, never exit the process.
     const quiet = (each: Command): Command => {

@@ -54,6 +54,8 @@ export const USER_ERROR_CODES = {
   BundleTampered: 3,
   /** Another prov command replaced or unregistered the extension between this one's lookup and its read of the bundle: run again. */
   RegistryChanged: 1,
+  /** `prov test`: a test of the extension failed, or a test file could not run (the failures are in details). */
+  TestsFailed: 1,
 } as const;
 
 /** Codes for prov's own faults: reported with their cause, exit 1. */

@@ -22,17 +22,20 @@ const ALSO_DEFINED = { provider: ['validateConfig', 'testConnection'], taskserv:
 const DOCS = ['API.md', 'CHANGELOG.md', 'EXAMPLES.md', 'README.md'];
 const PROJECT = ['.gitignore', 'metadata.toml', 'package.json', 'tsconfig.json'];
 const FILES = {
-  provider: [...DOCS, ...PROJECT, ...['api-client', 'index', 'schemas', 'server-info', 'settings', 'validate-config', 'wait-for-server'].map((file) => `src/${file}.ts`)],
+  provider: [
+    ...DOCS, ...PROJECT, 'tests/api-emulator.ts', 'tests/provider.test.ts',
+    ...['api-client', 'index', 'schemas', 'server-info', 'settings', 'validate-config', 'wait-for-server'].map((file) => `src/${file}.ts`),
+  ],
   taskserv: [
-    ...DOCS, ...PROJECT, 'templates.d.ts', 'templates/config.env', 'templates/server.py', 'templates/unit.service',
+    ...DOCS, ...PROJECT, 'templates.d.ts', 'templates/config.env', 'templates/server.py', 'templates/unit.service', 'tests/taskserv.test.ts',
     ...['catalog', 'deployment', 'fill-template', 'health', 'index', 'layout', 'remote-files', 'render', 'schemas', 'systemd', 'target-server'].map((file) => `src/${file}.ts`),
   ],
-  cluster: [...DOCS, ...PROJECT, 'src/components.ts', 'src/index.ts'],
+  cluster: [...DOCS, ...PROJECT, 'src/components.ts', 'src/index.ts', 'tests/cluster.test.ts'],
 };
 
 const SCAFFOLD_TOKEN = /\{\{(name|Name|NAME|description|provVersion|provRange)\}\}/;
 
-/** tsc on the generated tsconfig.json, as an author's editor would: prov/sdk through node_modules/prov. */
+/** tsc on the generated tsconfig.json, as an author's editor would: prov/sdk and prov/testing (src/ and tests/) through node_modules/prov. */
 function typecheck(dir: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -61,7 +64,7 @@ describe('prov new', () => {
   });
 
   for (const kind of ['provider', 'taskserv', 'cluster'] as const) {
-    it(`makes a ${kind} that validates with no finding, describes every operation and type-checks through node_modules/prov`, async () => {
+    it(`makes a ${kind} that validates with no finding, describes every operation and type-checks (tests too) through node_modules/prov`, async () => {
       const name = `demo-${kind}`;
       const dir = path.join(workspace, name);
       const made = await runProv(['new', kind, name, '--dir', dir, '--json']);
@@ -121,7 +124,7 @@ describe('prov new', () => {
     expect(intoEmpty.json.result.dir).toBe(path.join(cwd, 'empty'));
     const byName = await runProv(['new', 'taskserv', 'by-name'], { cwd });
     expect(byName.code).toBe(0);
-    expect(byName.stdout).toMatch(/^created taskserv by-name in by-name \(23 files\)\n/);
+    expect(byName.stdout).toMatch(/^created taskserv by-name in by-name \(24 files\)\n/);
     expect((await readdir(cwd)).sort()).toEqual(['by-name', 'empty']);
   });
 

@@ -41,6 +41,7 @@ export function newCommand(cli: CommandContext): Command {
       const steps: [string, string][] = [
         [`prov validate ${where}`, 'passes as generated'],
         [`prov run ${where} info`, 'its operations and their input schemas'],
+        [`prov test ${where}`, 'its tests/, against the sandboxed build'],
         [`cd ${where} && npm install`, 'optional: prov/sdk types for your editor'],
       ];
       const width = Math.max(...steps.map(([command]) => command.length));
