@@ -84,4 +84,26 @@ describe('prov dev', { timeout: 120_000 }, () => {
       if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
     }
   });
+
+  it('--test runs the extension\'s tests after each reload, and shows a failing one', async () => {
+    const dev = new DevSession([dir, '--test'], env());
+    const testFile = path.join(dir, 'tests', 'provider.test.ts');
+    const original = await readFile(testFile, 'utf8');
+    try {
+      const first = await dev.next(/\] ✓ reloaded acme 0\.1\.0 · .* · tests (\d+) passed · total [\d.]+ ms \(start\)\n/, 90_000);
+      const passed = Number(/tests (\d+) passed/.exec(first)![1]);
+      expect(passed).toBeGreaterThan(3);
+      // Break one assertion: the failure is named, the cycle still reloads (the build is good).
+      const broken = original.replace(/expect\(([^)]*)\)\.toBe\(/, 'expect($1).not.toBe(');
+      expect(broken).not.toBe(original);
+      await writeFile(testFile, broken);
+      const failing = await dev.next(new RegExp(`\\] ✓ reloaded acme 0\\.1\\.0 · .* · tests ${passed - 1} passed, 1 failed · total [\\d.]+ ms \\(tests/provider\\.test\\.ts\\)\\n`), 90_000);
+      expect(failing).toMatch(/ {2}✗ tests\/provider\.test\.ts > .+: /);
+      dev.child.kill('SIGINT');
+      expect((await dev.exited).code).toBe(0);
+    } finally {
+      await writeFile(testFile, original);
+      if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    }
+  });
 });

@@ -5,6 +5,9 @@ import { denyingPrompter } from '../../../host-api/policy/prompter.js';
 import type { PlainValue } from '../../data/plain-data.js';
 import { stopBuildService } from '../../build/incremental-bundler.js';
 import { DevEnv } from '../../dev/dev-env.js';
+import type { TestSummary } from '../../dev/dev-events.js';
+import { runExtensionTests, type ExtensionTestReport } from '../../testing/run-extension-tests.js';
+import { Writable } from 'node:stream';
 import { ProvError } from '../../errors/index.js';
 import { readInventory } from '../../inventory/read-inventory.js';
 import { readManifest } from '../../manifest/read-manifest.js';
@@ -24,6 +27,7 @@ const optionsSchema = grantOptionsSchema.extend({
   check: z.boolean().default(true),
   server: z.string().optional(),
   verbose: z.boolean().default(false),
+  test: z.boolean().default(false),
 });
 
 /**
@@ -38,6 +42,7 @@ export function devCommand(cli: CommandContext): Command {
     .option('--input <json>', 'the --run operation\'s input as JSON')
     .option('--no-check', 'run the --run operation for real instead of in check mode')
     .option('--server <name>', 'the inventory server --run acts on (ctx.target)')
+    .option('--test', 'run the extension\'s tests (prov test) after each reload')
     .option('--verbose', 'also print the extension\'s debug logs')
     .action(async (dirArgument: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
@@ -73,9 +78,11 @@ export function devCommand(cli: CommandContext): Command {
         ...(options.run === undefined ? {} : {
           run: { operation: options.run, check: options.check, ...(input === undefined ? {} : { input }), ...(options.server === undefined ? {} : { target: { name: options.server } }) },
         }),
+        ...(options.test ? { test: serialTests(dir) } : {}),
         onEvent: (event) => reporter.onEvent(event),
       });
-      cli.io.stderr.write(`prov dev: watching ${dir}${options.run === undefined ? '' : `, running ${options.run}${options.check ? ' in check mode' : ''} after each reload`} (Ctrl-C to stop)\n`);
+      const after = [options.run === undefined ? undefined : `running ${options.run}${options.check ? ' in check mode' : ''}`, options.test ? 'its tests' : undefined].filter(Boolean);
+      cli.io.stderr.write(`prov dev: watching ${dir}${after.length === 0 ? '' : `, ${after.join(' and ')} after each reload`} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve, reject) => {
         const stop = () => {
           process.removeListener('SIGINT', stop);
@@ -91,4 +98,31 @@ export function devCommand(cli: CommandContext): Command {
         });
       });
     });
+}
+
+/**
+ * `--test`: the extension's tests after each reload, one run at a time (a
+ * run a newer change made stale is not started; one already running
+ * finishes, and its result is dropped by the dev loop).
+ */
+function serialTests(dir: string): (signal: AbortSignal) => Promise<TestSummary> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (signal) => {
+    const run = queue.then(async (): Promise<TestSummary> => {
+      if (signal.aborted) throw new ProvError('Cancelled', 'a newer change replaced this cycle');
+      let output = '';
+      const sink = new Writable({ write(chunk, _encoding, done) { output += String(chunk); done(); } });
+      let report: ExtensionTestReport;
+      try {
+        report = await runExtensionTests(dir, { report: sink, errors: sink });
+      } catch (error) {
+        if (!(error instanceof ProvError) || error.code !== 'TestsFailed') throw error;
+        report = (error.details as { report: ExtensionTestReport }).report;
+      }
+      const failures = report.failures.map((failure) => `  ✗ ${failure.file} > ${failure.test ?? '(file)'}: ${failure.message.split('\n')[0]}`);
+      return { ok: report.failures.length === 0, passed: report.passed, failed: report.failed, ...(failures.length === 0 ? {} : { output: failures.join('\n') }) };
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
 }
