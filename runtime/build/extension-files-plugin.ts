@@ -27,7 +27,9 @@ export function extensionFilesPlugin(extensionDir: string): Plugin {
     setup(build) {
       const roots = readableRoots(extensionDir).then((readable) => ({ ...readable, templates: path.join(readable.dir, 'templates') }));
       build.onLoad({ filter: /.*/ }, async (args) => {
-        const { templates, allowed } = await roots;
+        const own = PROV_FILES.get(args.path);
+        if (own !== undefined) return own;
+        const { templates, allowed, prov } = await roots;
         let real: string;
         try {
           real = await realpath(args.path);
@@ -46,7 +48,10 @@ export function extensionFilesPlugin(extensionDir: string): Plugin {
           .map((prefix) => path.resolve(path.dirname(real), prefix))
           .find((dir) => !allowed.some((root) => isInside(dir, root) || dir === root));
         if (outside !== undefined) return refuse(`a computed import() or require() in "${args.path}" would search ${outside}, outside the extension`);
-        return { contents, loader };
+        const loaded = { contents, loader };
+        // prov's own files (its SDK and zod) do not change while it runs: checked and read once per process.
+        if (prov.some((root) => isInside(real, root)) && real === args.path) PROV_FILES.set(args.path, loaded);
+        return loaded;
       });
     },
   };
@@ -104,12 +109,16 @@ function refuse(text: string) {
 }
 
 /** The extension's real directory, and every directory a build may read below (see the plugin's comment). */
-async function readableRoots(extensionDir: string): Promise<{ dir: string; allowed: string[] }> {
+async function readableRoots(extensionDir: string): Promise<{ dir: string; allowed: string[]; prov: string[] }> {
   const dir = await realpath(extensionDir);
-  const prov = await realpath(packageRoot());
+  const root = await realpath(packageRoot());
+  const prov = [path.join(root, 'dist'), path.join(root, 'node_modules')];
   const nodeModules = ancestorsOf(dir).map((ancestor) => path.join(ancestor, 'node_modules'));
-  return { dir, allowed: [dir, ...nodeModules, path.join(prov, 'dist'), path.join(prov, 'node_modules')] };
+  return { dir, allowed: [dir, ...nodeModules, ...prov], prov };
 }
+
+/** prov's own files as a build loads them, by path (see the onLoad callback). */
+const PROV_FILES = new Map<string, { contents: string; loader: Loader }>();
 
 function isInside(file: string, dir: string): boolean {
   const relative = path.relative(dir, file);
