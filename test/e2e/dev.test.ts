@@ -75,9 +75,19 @@ describe('prov dev', { timeout: 120_000 }, () => {
   it('shows a call the manifest does not ask for with the [permissions] line to add, and never exits on it', async () => {
     const dev = new DevSession([dir, '--run', 'get-plans'], env());
     try {
+      // Asked for by the manifest, not granted by the operator: the flag or grant that would.
       const denied = await dev.next(/\] ✓ reloaded acme 0\.1\.0 · .* get-plans ✗ PermissionDenied · total [\d.]+ ms \(start\)\n/);
-      expect(denied).toMatch(/✗ get-plans \(check mode\): PermissionDenied: Requires/);
-      expect(denied).toMatch(/hint: .*prov grant|hint: .*--allow-http/);
+      expect(denied).toMatch(/✗ get-plans \(check mode\): PermissionDenied: Requires read access to ".*settings\.json", which metadata\.toml asks for but the operator has not granted\n {2}hint: Run with --allow-read /);
+      // Not asked for by the manifest: the exact [permissions] line to add.
+      const manifestFile = path.join(dir, 'metadata.toml');
+      const manifest = await readFile(manifestFile, 'utf8');
+      await writeFile(manifestFile, manifest.replace(/^fs_read = .*$/m, ''));
+      try {
+        const unasked = await dev.next(/\] ✓ reloaded acme 0\.1\.0 · .* get-plans ✗ PermissionDenied · total [\d.]+ ms \(metadata\.toml\)\n/);
+        expect(unasked).toMatch(/PermissionDenied: Requires read access to ".*settings\.json"; metadata\.toml does not ask for it\n {2}hint: Add it to \[permissions\] in metadata\.toml: fs_read = \[".*"\]/);
+      } finally {
+        await writeFile(manifestFile, manifest);
+      }
       dev.child.kill('SIGINT');
       expect((await dev.exited).code).toBe(0);
     } finally {

@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { toCamelCase, toKebabCase } from '../data/operation-names.js';
+import type { PlainValue } from '../data/plain-data.js';
+import { ProvError } from '../errors/index.js';
+import { resolveExtension } from '../extension/extension-source.js';
+import { readInventory } from '../inventory/read-inventory.js';
+import { EXTENSION_KINDS, type ExtensionKind } from '../manifest/manifest-schema.js';
+import { parseInputJson, readConfigFile } from '../run/read-input.js';
+import { runExtension } from '../run/run-extension.js';
+import { codeCacheDir } from '../state/prov-home.js';
+import { OPTIONAL_OPERATIONS, REQUIRED_OPERATIONS } from '../validate/required-operations.js';
+import type { CommandContext } from './command-context.js';
+import { addGrantOptions, grantOptionsSchema, operatorSetup } from './grant-options.js';
+import { printHumanOutcome, printJsonSuccess } from './output.js';
+import { parseOptions } from './parse-options.js';
+import { StderrLogSink } from './stderr-log-sink.js';
+
+const optionsSchema = grantOptionsSchema.extend({
+  input: z.string().optional(),
+  config: z.string().optional(),
+  check: z.boolean().default(false),
+  json: z.boolean().default(false),
+  verbose: z.boolean().default(false),
+  server: z.string().optional(),
+  type: z.enum(EXTENSION_KINDS).optional(),
+});
+
+/** The options of `prov run` and of the kind verbs (`prov provider …`, `prov taskserv …`). */
+export function addRunOptions(command: Command): Command {
+  return addGrantOptions(command)
+    .option('--input <json>', 'the operation\'s input as JSON')
+    .option('--config <file>', 'the operation\'s input from a .json or .toml file')
+    .option('--check', 'dry run: no mutating call is performed; the result carries the plan')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--verbose', 'also print the extension\'s debug logs')
+    .option('--server <name>', 'the inventory server the operation acts on (ctx.target)');
+}
+
+/**
+ * Runs one operation of an extension (a registered name or a directory) and
+ * prints its outcome. With `kind`, the extension must be of that kind and
+ * the operation one of its kind's (the seed's verbs: `prov provider
+ * create-server hetzner`).
+ */
+export async function runAction(cli: CommandContext, reference: string, operation: string, raw: unknown, kind?: ExtensionKind): Promise<void> {
+  const options = parseOptions(optionsSchema, raw);
+  cli.json = options.json;
+  if (options.input !== undefined && options.config !== undefined) {
+    throw new ProvError('Usage', '--input and --config cannot be used together', {
+      hint: 'Give the input either inline (--input JSON) or from a file (--config FILE).',
+    });
+  }
+  if (kind !== undefined) checkKindOperation(kind, operation);
+  let input: PlainValue | undefined;
+  if (options.input !== undefined) input = parseInputJson(options.input);
+  else if (options.config !== undefined) input = await readConfigFile(options.config);
+
+  const type = kind ?? options.type;
+  const source = await resolveExtension(reference, { env: cli.env, ...(type === undefined ? {} : { type }) });
+  const { name, type: actual } = source.loaded.manifest.extension;
+  if (kind !== undefined && actual !== kind) {
+    throw new ProvError('Usage', `${name} is a ${actual}, not a ${kind}`, { hint: `Use prov ${actual} <operation> ${reference}, or prov run ${reference} <operation>.` });
+  }
+  const operator = await operatorSetup(cli, options, { name, type: actual, dir: source.dir, registered: source.origin === 'registry' });
+  const inventory = readInventory(cli.env);
+  if (options.server !== undefined && !inventory.some((server) => server.name === options.server)) {
+    throw new ProvError('Usage', `No server named "${options.server}" in the inventory`, {
+      hint: `See prov server list; add one with prov server add ${options.server} --host H.`,
+    });
+  }
+  const started = performance.now();
+  const cancel = new AbortController();
+  const onSigint = () => cancel.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const outcome = await runExtension(source, operation, input, {
+      log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
+      codeCacheDir: codeCacheDir(cli.env),
+      env: cli.env,
+      grant: operator.grant,
+      limitCaps: operator.limitCaps,
+      prompter: operator.prompter,
+      recordAlways: operator.recordAlways,
+      reservedPaths: [operator.policyFile],
+      inventory,
+      ...(options.server === undefined ? {} : { target: { name: options.server } }),
+      check: options.check,
+      signal: cancel.signal,
+    });
+    if (options.json) {
+      printJsonSuccess(cli.io, { result: outcome.result, changed: outcome.changed, ...(outcome.plan === undefined ? {} : { plan: outcome.plan }) });
+      return;
+    }
+    printHumanOutcome(cli.io, `${outcome.identity.name} ${toKebabCase(operation)}`, outcome, Math.round(performance.now() - started));
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** The seed's verbs take only their kind's operations (and `info`), in either spelling. */
+function checkKindOperation(kind: ExtensionKind, operation: string): void {
+  const known = ['info', ...REQUIRED_OPERATIONS[kind], ...OPTIONAL_OPERATIONS[kind]];
+  if (known.includes(toCamelCase(operation))) return;
+  throw new ProvError('Usage', `"${operation}" is not a ${kind} operation`, {
+    hint: `A ${kind} has: ${known.map(toKebabCase).join(', ')}. Other exported operations run with prov run <name> <operation>.`,
+  });
+}
