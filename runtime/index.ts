@@ -32,3 +32,13 @@ export { readPolicy, recordGrant, type Policy } from '../host-api/policy/policy-
 export { EnvSecretSource, FileSecretSource, ChainedSecretSource, MapSecretSource, type SecretSource } from '../host-api/secrets/secret-source.js';
 export { SecretMasker } from '../host-api/secrets/secret-masker.js';
 export { capabilities, permissionKinds } from '../host-api/capabilities/index.js';
+export type { ClusterComponent, ClusterComponentInput } from './cluster/cluster-component.js';
+export { planDeployment, deployOrder, deletionWaves, type DeploymentPlan } from './cluster/deployment-plan.js';
+export type { ComponentRunner } from './cluster/component-runner.js';
+export type { ComponentState, ComponentOutcome, ClusterReport, ClusterOperation } from './cluster/component-state.js';
+export type { ClusterEvent, ClusterEventListener } from './cluster/cluster-events.js';
+export { deployCluster, DEFAULT_CONCURRENCY, type DeployClusterOptions, type ClusterOperationOptions } from './cluster/deploy-cluster.js';
+export { deleteCluster } from './cluster/delete-cluster.js';
+export { rollbackDeployment } from './cluster/rollback-deployment.js';
+export { deploymentStatus } from './cluster/deployment-status.js';
+export type { DeploymentStatus, RecordedComponent } from './cluster/deployment-records.js';

@@ -56,6 +56,14 @@ export const USER_ERROR_CODES = {
   RegistryChanged: 1,
   /** `prov test`: a test of the extension failed, or a test file could not run (the failures are in details). */
   TestsFailed: 1,
+  /** A cluster's components cannot be ordered: a duplicate name, a dependency on no component of the cluster, a cycle. */
+  ClusterInvalid: 3,
+  /** A cluster deploy or delete stopped at a component that failed (each component's outcome is in the report). */
+  ComponentFailed: 1,
+  /** Another live prov process is deploying, rolling back or deleting the same cluster. */
+  ClusterBusy: 1,
+  /** No deployment of that cluster is recorded. */
+  ClusterNotDeployed: 2,
 } as const;
 
 /** Codes for prov's own faults: reported with their cause, exit 1. */

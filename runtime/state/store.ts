@@ -6,8 +6,8 @@ import { provHome } from './prov-home.js';
 /**
  * prov's embedded transactional store: SQLite (Node's built-in node:sqlite)
  * at $PROV_HOME/prov.db, in WAL mode. Each change runs in a transaction, so
- * an interrupted command never leaves it half-written. The inventory and
- * the registry live here; cluster deployments will.
+ * an interrupted command never leaves it half-written. The inventory,
+ * the registry and cluster deployments live here.
  */
 const MIGRATIONS: string[] = [
   `CREATE TABLE servers (
@@ -36,6 +36,30 @@ const MIGRATIONS: string[] = [
      operations TEXT NOT NULL,
      registered_at TEXT NOT NULL,
      PRIMARY KEY (name, type)
+   )`,
+  // Cluster deployments: one row per cluster for the operation last run on
+  // it (and the pid that ran it, so a dead one is told from a running one),
+  // one row per component for its state. Each component's state is committed
+  // before and after the runner touches it, so a killed deploy explains itself.
+  `CREATE TABLE cluster_deployments (
+     cluster TEXT PRIMARY KEY,
+     operation TEXT NOT NULL,
+     state TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     started_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   )`,
+  `CREATE TABLE cluster_components (
+     cluster TEXT NOT NULL REFERENCES cluster_deployments (cluster) ON DELETE CASCADE,
+     name TEXT NOT NULL,
+     wave INTEGER NOT NULL,
+     component TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     state TEXT NOT NULL,
+     error TEXT,
+     deployed_seq INTEGER,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (cluster, name)
    )`,
 ];
 
