@@ -208,7 +208,7 @@ describe('rollbackDeployment', () => {
   it('uninstalls what is recorded as deployed, last deployed first', async () => {
     const env = freshEnv();
     const deployer = fake();
-    Object.assign(deployer.delays, { a: 20, b: 5 });
+    Object.assign(deployer.delays, { a: 80, b: 5 }); // b starts after a, so a wide margin keeps it finishing first on a loaded machine
     await deployCluster('web', [c('a'), c('b'), c('c', 'a')], deployer, { env });
     expect(deployer.succeeded('install')).toEqual(['b', 'a', 'c']);
     const runner = fake();
