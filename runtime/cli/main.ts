@@ -15,6 +15,7 @@ import { listCommand } from './commands/list.js';
 import { infoCommand } from './commands/info.js';
 import { devCommand } from './commands/dev.js';
 import { kindCommand } from './commands/kind-verbs.js';
+import { clusterCommand } from './commands/cluster.js';
 import { testCommand } from './commands/test.js';
 import { reportError, type CliIo } from './output.js';
 
@@ -40,7 +41,7 @@ export async function main(
     .exitOverride();
 
   for (const command of [newCommand(cli), buildCommand(cli), runCommand(cli), grantCommand(cli), auditCommand(cli), serverCommand(cli), validateCommand(cli), testCommand(cli),
-    registerCommand(cli), unregisterCommand(cli), listCommand(cli), infoCommand(cli), devCommand(cli), kindCommand(cli, 'provider'), kindCommand(cli, 'taskserv')]) {
+    registerCommand(cli), unregisterCommand(cli), listCommand(cli), infoCommand(cli), devCommand(cli), kindCommand(cli, 'provider'), kindCommand(cli, 'taskserv'), clusterCommand(cli)]) {
     // Subcommands too (prov server add): commander must throw, never exit the process.
     const quiet = (each: Command): Command => {
       each.exitOverride().configureOutput(program.configureOutput());

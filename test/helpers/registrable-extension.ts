@@ -5,7 +5,9 @@ import { providerSource } from './temp-extension.js';
 export interface RegistrableOptions {
   name: string;
   version: string;
-  type?: 'provider' | 'taskserv';
+  type?: 'provider' | 'taskserv' | 'cluster';
+  /** src/index.ts as given (instead of one made from `members`). */
+  source?: string;
   /** `[permissions]` lines, e.g. `http = ["127.0.0.1:8080"]`. */
   permissions?: string;
   /** Provider members beyond the required operations (object-literal members). */
@@ -38,9 +40,9 @@ ${options.permissions ?? ''}
 `);
   for (const doc of ['README.md', 'API.md', 'EXAMPLES.md']) await writeFile(path.join(dir, doc), `# ${options.name}\n`);
   await writeFile(path.join(dir, 'CHANGELOG.md'), `# Changelog\n\n## ${options.version}\n\n- This version.\n`);
-  const source = type === 'provider'
+  const source = options.source ?? (type === 'cluster' ? `import { defineCluster } from 'prov/sdk';\nexport default defineCluster({ components: [] });\n` : undefined) ?? (type === 'provider'
     ? providerSource(options.members ?? {})
-    : `import { defineTaskserv } from 'prov/sdk';\nexport default defineTaskserv({\n${TASKSERV_OPERATIONS.map((op) => `  async ${op}() { return null; },`).join('\n')}\n${Object.values(options.members ?? {}).map((member) => `  ${member},`).join('\n')}\n} as any);\n`;
+    : `import { defineTaskserv } from 'prov/sdk';\nexport default defineTaskserv({\n${TASKSERV_OPERATIONS.map((op) => `  async ${op}() { return null; },`).join('\n')}\n${Object.values(options.members ?? {}).map((member) => `  ${member},`).join('\n')}\n} as any);\n`);
   await writeFile(path.join(dir, 'src', 'index.ts'), source);
   return dir;
 }
