@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,5 +127,52 @@ describe('prov cluster, through registered task services on a real target (local
     const created = await runProv(['cluster', 'create', dir, '--server', 'local', '--json'], { env });
     expect(created.code).toBe(3);
     expect(created.json.error).toMatchObject({ code: 'ClusterInvalid', message: 'Components depend on each other in a cycle: a → c → b → a' });
+  });
+});
+
+describe('prov cluster killed mid-deploy', { timeout: 120_000 }, () => {
+  it('kill -9 while a component installs: status explains what was deployed and what was in flight, and create again finishes', async () => {
+    const slow = await writeRegistrableExtension(path.join(work, 'marker-slow'), {
+      name: 'marker-slow', version: '1.0.0', type: 'taskserv',
+      // Holds its install for 20 s while the file named by \`hold\` exists.
+      source: MARKER_SOURCE.replace("if (input.fail)", "if (input.hold && (await ctx.servers.exec(ctx.target.name, ['/usr/bin/test', '-e', input.hold])).code === 0) await ctx.sleep(20_000);\n    if (input.fail)"),
+      permissions: `servers = ["local"]\nexec = ["/usr/bin/touch", "/usr/bin/rm", "/usr/bin/test"]`,
+    });
+    expect((await runProv(['register', slow], { env })).code).toBe(0);
+    expect((await runProv(['grant', 'marker-slow', '--yes'], { env })).code).toBe(0);
+    const dir = await cluster('killed', [
+      { name: 'first', taskserv: 'marker-slow', config: { path: marker('k-first') } },
+      { name: 'second', taskserv: 'marker-slow', dependencies: ['first'], config: { path: marker('k-second'), hold: marker('k-hold') } },
+      { name: 'third', taskserv: 'marker-slow', dependencies: ['second'], config: { path: marker('k-third') } },
+    ]);
+    await mkdir(markers, { recursive: true });
+    await writeFile(marker('k-hold'), '');
+    const { spawn } = await import('node:child_process');
+    const { PROV_BIN } = await import('../helpers/run-cli.js');
+    const child = spawn(process.execPath, ['--no-node-snapshot', PROV_BIN, 'cluster', 'create', dir, '--server', 'local'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('second: installing')) resolve();
+      });
+      child.on('close', () => reject(new Error(`prov ended before the kill:\n${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('close', resolve));
+
+    const status = await runProv(['cluster', 'status', dir, '--json'], { env });
+    expect(status.json.result).toMatchObject({ operation: 'deploy', state: 'interrupted', inFlight: ['second'] });
+    expect(status.json.result.components.map((component: { name: string; state: string }) => `${component.name} ${component.state}`)).toEqual(['first deployed', 'second installing', 'third not-started']);
+    const human = await runProv(['cluster', 'status', dir], { env });
+    expect(human.stdout).toMatch(/^killed: last deploy interrupted \(.*\); in flight when it stopped: second\n/);
+
+    // The re-run: first is skipped, second and third installed (no longer held).
+    await rm(marker('k-hold'));
+    const again = await runProv(['cluster', 'create', dir, '--server', 'local', '--json'], { env });
+    expect(again.json, again.stderr).toMatchObject({ ok: true });
+    expect(again.json.result.components.map((component: { name: string; state: string; alreadyDeployed?: boolean }) => `${component.name} ${component.state}${component.alreadyDeployed ? ' (already)' : ''}`))
+      .toEqual(['first deployed (already)', 'second deployed', 'third deployed']);
+    for (const file of ['k-first', 'k-second', 'k-third']) expect(existsSync(marker(file)), file).toBe(true);
   });
 });
