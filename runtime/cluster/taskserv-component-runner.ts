@@ -1,6 +1,7 @@
 import semver from 'semver';
 import type { Target } from '../../host-api/sdk/context.js';
 import type { PlainValue } from '../data/plain-data.js';
+import type { OperationResult } from '../sandbox/operation-result.js';
 import { toPlainData } from '../data/plain-data.js';
 import { ProvError } from '../errors/index.js';
 import type { LoadedExtension } from '../extension/load-extension.js';
@@ -41,7 +42,16 @@ export class TaskservComponentRunner implements ComponentRunner {
     return this.#call(component, 'status', new AbortController().signal);
   }
 
+  /** The operation in check mode: what it would do (its plan), nothing done. */
+  plan(component: ClusterComponent, operation: 'install' | 'uninstall'): Promise<OperationResult> {
+    return this.#run(component, operation, new AbortController().signal, true);
+  }
+
   async #call(component: ClusterComponent, operation: 'install' | 'uninstall' | 'status', signal: AbortSignal): Promise<PlainValue> {
+    return (await this.#run(component, operation, signal, false)).result;
+  }
+
+  async #run(component: ClusterComponent, operation: 'install' | 'uninstall' | 'status', signal: AbortSignal, check: boolean): Promise<OperationResult> {
     const name = component.taskserv ?? component.name;
     const extension = await this.options.load(name);
     try {
@@ -55,8 +65,7 @@ export class TaskservComponentRunner implements ComponentRunner {
         });
       }
       const input = component.config === undefined ? undefined : toPlainData(component.config);
-      const outcome = await runOperation(extension, operation, input, { signal, target: this.options.target });
-      return outcome.result;
+      return await runOperation(extension, operation, input, { signal, check, target: this.options.target });
     } finally {
       extension.sandbox.dispose();
     }

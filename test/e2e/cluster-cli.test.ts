@@ -25,7 +25,7 @@ export default defineTaskserv({
   async install(input: any, ctx: any) {
     if (input.fail) throw new Error('the install of ' + input.path + ' fails on purpose');
     const done = await ctx.servers.exec(ctx.target.name, ['/usr/bin/touch', input.path]);
-    if (done.code !== 0) throw new Error('touch exited ' + done.code);
+    if (!done.planned && done.code !== 0) throw new Error('touch exited ' + done.code); // under --check the exec is planned, not run
     return { installed: input.path };
   },
   async uninstall(input: any, ctx: any) {
@@ -90,6 +90,26 @@ describe('prov cluster, through registered task services on a real target (local
     expect(deleted.stderr.indexOf('web: deleting')).toBeLessThan(deleted.stderr.indexOf('api: deleting'));
     expect(deleted.stderr.indexOf('api: deleting')).toBeLessThan(deleted.stderr.indexOf('db: deleting'));
     for (const file of ['db', 'api', 'web', 'cache']) expect(existsSync(marker(file)), file).toBe(false);
+  });
+
+  it('--check plans every component in order, and leaves no trace: no file, no record', async () => {
+    const dir = await cluster('planned', [
+      { name: 'db', taskserv: 'marker-a', config: { path: marker('p-db') } },
+      { name: 'api', taskserv: 'marker-b', dependencies: ['db'], config: { path: marker('p-api') } },
+    ]);
+    const checked = await runProv(['cluster', 'create', dir, '--server', 'local', '--check', '--json'], { env });
+    expect(checked.json, JSON.stringify(checked.json)).toMatchObject({ ok: true, changed: false, result: { cluster: 'planned', operation: 'deploy', waves: [['db'], ['api']], ok: true } });
+    expect(checked.json.result.components.map((component: { name: string; operation: string; plan: unknown[] }) => [component.name, component.operation, component.plan.length])).toEqual([['db', 'install', 1], ['api', 'install', 1]]);
+    expect(checked.json.plan.map((entry: { component: string; call: string; target: string }) => `${entry.component} ${entry.call} ${entry.target}`)).toEqual([
+      `db servers.exec local: "/usr/bin/touch" "${marker('p-db')}"`,
+      `api servers.exec local: "/usr/bin/touch" "${marker('p-api')}"`,
+    ]);
+    const human = await runProv(['cluster', 'delete', dir, '--server', 'local', '--check'], { env });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stderr).toContain('delete of cluster planned (check mode: nothing done, nothing recorded)\n  api (wave 1, uninstall): 1 planned call(s)');
+    expect(existsSync(marker('p-db')) || existsSync(marker('p-api'))).toBe(false);
+    const status = await runProv(['cluster', 'status', dir, '--json'], { env });
+    expect(status.json.error.code).toBe('ClusterNotDeployed');
   });
 
   it('a component that fails rolls back what was deployed, and the report says so', async () => {

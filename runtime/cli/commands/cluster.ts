@@ -4,6 +4,7 @@ import { denyingPrompter } from '../../../host-api/policy/prompter.js';
 import type { ClusterComponentInput } from '../../cluster/cluster-component.js';
 import type { ClusterEvent } from '../../cluster/cluster-events.js';
 import type { ClusterReport } from '../../cluster/component-state.js';
+import { checkCluster, type ClusterCheck } from '../../cluster/check-cluster.js';
 import { declaredComponents } from '../../cluster/declared-components.js';
 import { deleteCluster } from '../../cluster/delete-cluster.js';
 import { deployCluster } from '../../cluster/deploy-cluster.js';
@@ -17,6 +18,7 @@ import { ProvError, type ErrorCode } from '../../errors/index.js';
 import { resolveExtension } from '../../extension/extension-source.js';
 import { loadExtension, type LoadedExtension } from '../../extension/load-extension.js';
 import { readInventory } from '../../inventory/read-inventory.js';
+import type { PlanEntry } from '../../sandbox/operation-result.js';
 import { codeCacheDir } from '../../state/prov-home.js';
 import type { CommandContext } from '../command-context.js';
 import { grantOptionsSchema, operatorSetup } from '../grant-options.js';
@@ -29,6 +31,7 @@ const optionsSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
   policy: z.string().optional(),
   json: z.boolean().default(false),
+  check: z.boolean().default(false),
 });
 type ClusterOptions = z.infer<typeof optionsSchema>;
 
@@ -49,14 +52,20 @@ export function clusterCommand(cli: CommandContext): Command {
     .description('deploy the components in dependency order, independent ones in parallel; roll back what was deployed if one fails; a re-run resumes')
     .requiredOption('--server <name>', 'the inventory server the components are installed on')
     .option('--concurrency <n>', 'components of a wave installed at once', '4')
-    .action(async (name: string, raw: unknown) => report(cli, await withCluster(cli, name, raw, (components, options, clusterName) =>
-      deployCluster(clusterName, components, runner(cli, options), { concurrency: options.concurrency, env: cli.env, onEvent: progress(cli, options) }))));
+    .option('--check', 'plan only: each component\'s install in check mode, in deploy order; nothing is installed or recorded')
+    .action(async (name: string, raw: unknown) => withCluster(cli, name, raw, async (components, options, clusterName) => {
+      if (options.check) return printCheck(cli, await checkCluster(clusterName, components, runner(cli, options), 'deploy'));
+      return report(cli, await deployCluster(clusterName, components, runner(cli, options), { concurrency: options.concurrency, env: cli.env, onEvent: progress(cli, options) }));
+    }));
   common(cluster.command('delete'))
     .description('uninstall the components in reverse dependency order')
     .requiredOption('--server <name>', 'the inventory server the components are installed on')
     .option('--concurrency <n>', 'components of a wave uninstalled at once', '4')
-    .action(async (name: string, raw: unknown) => report(cli, await withCluster(cli, name, raw, (components, options, clusterName) =>
-      deleteCluster(clusterName, components, runner(cli, options), { concurrency: options.concurrency, env: cli.env, onEvent: progress(cli, options) }))));
+    .option('--check', 'plan only: each component\'s uninstall in check mode, in reverse order; nothing is removed or recorded')
+    .action(async (name: string, raw: unknown) => withCluster(cli, name, raw, async (components, options, clusterName) => {
+      if (options.check) return printCheck(cli, await checkCluster(clusterName, components, runner(cli, options), 'delete'));
+      return report(cli, await deleteCluster(clusterName, components, runner(cli, options), { concurrency: options.concurrency, env: cli.env, onEvent: progress(cli, options) }));
+    }));
   common(cluster.command('list-components'))
     .description('the components and the waves they deploy in')
     .action(async (name: string, raw: unknown) => {
@@ -155,6 +164,28 @@ function progress(cli: CommandContext, options: ClusterOptions): (event: Cluster
     else if (event.type === 'component-finished') line(`  ${event.component}: ${event.state}${event.error === undefined ? '' : ` (${event.error.code}: ${event.error.message})`}`);
     else if (event.type === 'rollback-started') line(`rolling back: ${event.components.join(', ')}`);
   };
+}
+
+/** A check-mode cluster operation: each component's plan, in order; a component that could not be planned fails the command. */
+function printCheck(cli: CommandContext, check: ClusterCheck): void {
+  const plan = check.components.flatMap((component) => component.plan.map((entry) => ({ ...entry, component: component.name })));
+  const failed = check.components.find((component) => component.error !== undefined);
+  if (failed !== undefined) {
+    throw new ProvError(failed.error!.code as ErrorCode, `Planning cluster ${check.cluster} failed at component "${failed.name}": ${failed.error!.message}`, {
+      ...(failed.error!.hint === undefined ? {} : { hint: failed.error!.hint }),
+      details: { check: toPlainData(check) as unknown as Record<string, unknown> },
+    });
+  }
+  if (cli.json) {
+    printJsonSuccess(cli.io, { result: toPlainData(check), changed: false, plan: plan as unknown as PlanEntry[] });
+    return;
+  }
+  const lines = [`${check.operation} of cluster ${escapeControl(check.cluster)} (check mode: nothing done, nothing recorded)`];
+  for (const component of check.components) {
+    lines.push(`  ${escapeControl(component.name)} (wave ${component.wave + 1}, ${component.operation}): ${component.plan.length === 0 ? 'nothing would be done' : `${component.plan.length} planned call(s)`}`);
+    for (const entry of component.plan) lines.push(`    ${entry.changes ? '~' : '='} ${entry.call} ${escapeControl(entry.target)}: ${escapeControl(entry.summary)}`);
+  }
+  cli.io.stderr.write(`${lines.join('\n')}\n`);
 }
 
 /** The report, or the failure with the report in its details. */
