@@ -7,7 +7,11 @@ import { resolveExtension } from '../extension/extension-source.js';
 import { readInventory } from '../inventory/read-inventory.js';
 import { EXTENSION_KINDS, type ExtensionKind } from '../manifest/manifest-schema.js';
 import { parseInputJson, readConfigFile } from '../run/read-input.js';
-import { runExtension } from '../run/run-extension.js';
+import { loadExtension, type LoadedExtension } from '../extension/load-extension.js';
+import { forgetProvidedServer, recordProvidedServer } from '../inventory/record-provided-server.js';
+import { runOperation } from '../run/run-operation.js';
+import type { CallOptions } from '../sandbox/extension-sandbox.js';
+import { escapeControl } from '../data/control-characters.js';
 import { codeCacheDir } from '../state/prov-home.js';
 import { OPTIONAL_OPERATIONS, REQUIRED_OPERATIONS } from '../validate/required-operations.js';
 import type { CommandContext } from './command-context.js';
@@ -70,32 +74,57 @@ export async function runAction(cli: CommandContext, reference: string, operatio
     });
   }
   const started = performance.now();
+  const extension = await loadExtension(source, {
+    log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
+    codeCacheDir: codeCacheDir(cli.env),
+    env: cli.env,
+    grant: operator.grant,
+    limitCaps: operator.limitCaps,
+    prompter: operator.prompter,
+    recordAlways: operator.recordAlways,
+    reservedPaths: [operator.policyFile],
+    inventory,
+  });
   const cancel = new AbortController();
   const onSigint = () => cancel.abort();
   process.once('SIGINT', onSigint);
   try {
-    const outcome = await runExtension(source, operation, input, {
-      log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
-      codeCacheDir: codeCacheDir(cli.env),
-      env: cli.env,
-      grant: operator.grant,
-      limitCaps: operator.limitCaps,
-      prompter: operator.prompter,
-      recordAlways: operator.recordAlways,
-      reservedPaths: [operator.policyFile],
-      inventory,
-      ...(options.server === undefined ? {} : { target: { name: options.server } }),
-      check: options.check,
-      signal: cancel.signal,
-    });
+    const call = { ...(options.server === undefined ? {} : { target: { name: options.server } }), check: options.check, signal: cancel.signal };
+    const outcome = { identity: extension.identity, ...(await runOperation(extension, operation, input, call)) };
+    if (actual === 'provider' && !options.check) {
+      const notice = await keepInventory(cli, extension, toCamelCase(operation), input, outcome.result, call);
+      if (notice !== undefined) cli.io.stderr.write(`note: ${escapeControl(notice)}\n`);
+    }
     if (options.json) {
       printJsonSuccess(cli.io, { result: outcome.result, changed: outcome.changed, ...(outcome.plan === undefined ? {} : { plan: outcome.plan }) });
       return;
     }
     printHumanOutcome(cli.io, `${outcome.identity.name} ${toKebabCase(operation)}`, outcome, Math.round(performance.now() - started));
   } finally {
+    extension.sandbox.dispose();
     process.removeListener('SIGINT', onSigint);
   }
+}
+
+/**
+ * A provider's servers in the inventory: what createServer made is
+ * recorded (SSH access from its result or from getSshAccess, in the same
+ * sandbox), what deleteServer removed is forgotten. Returns what to tell.
+ */
+async function keepInventory(cli: CommandContext, extension: LoadedExtension, operation: string, input: PlainValue | undefined, result: PlainValue, call: CallOptions): Promise<string | undefined> {
+  const provider = extension.identity.name;
+  if (operation === 'createServer') {
+    const outcome = await recordProvidedServer(provider, result, async (id) => (await runOperation(extension, 'getSshAccess', { id }, call)).result, cli.env);
+    const recorded = outcome.recorded === undefined ? undefined : `${outcome.recorded.name} is in the inventory (${outcome.recorded.user}@${outcome.recorded.host}:${outcome.recorded.port}, ${provider} id ${outcome.recorded.provider!.id})`;
+    return [recorded, outcome.notice].filter((part) => part !== undefined).join('; ') || undefined;
+  }
+  if (operation === 'deleteServer') {
+    const id = (input as { id?: unknown } | undefined)?.id;
+    if (typeof id !== 'string') return undefined;
+    const removed = forgetProvidedServer(provider, id, cli.env);
+    return removed.length === 0 ? undefined : `${removed.join(', ')} removed from the inventory`;
+  }
+  return undefined;
 }
 
 /** The seed's verbs take only their kind's operations (and `info`), in either spelling. */

@@ -1,6 +1,6 @@
 import { ProvError } from '../errors/index.js';
 import type { Store } from '../state/store.js';
-import { LOCAL_SERVER, SERVER_NAME, type ServerRecord } from './server-record.js';
+import { LOCAL_SERVER, SERVER_NAME, type ProviderOrigin, type ServerRecord } from './server-record.js';
 
 interface Row {
   name: string;
@@ -12,6 +12,7 @@ interface Row {
   host_keys: string;
   source: string;
   created_at: string;
+  provider: string | null;
 }
 
 function fromRow(row: Row): ServerRecord {
@@ -25,6 +26,7 @@ function fromRow(row: Row): ServerRecord {
     hostKeys: JSON.parse(row.host_keys) as string[],
     source: row.source,
     createdAt: row.created_at,
+    ...(row.provider === null || row.provider === undefined ? {} : { provider: JSON.parse(row.provider) as ProviderOrigin }),
   };
 }
 
@@ -57,8 +59,17 @@ export class Inventory {
         });
       }
       this.store.db
-        .prepare('INSERT OR REPLACE INTO servers (name, host, port, user, identity, tags, host_keys, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(server.name, server.host, server.port, server.user, server.identity, JSON.stringify(server.tags), JSON.stringify(server.hostKeys), server.source, server.createdAt);
+        .prepare('INSERT OR REPLACE INTO servers (name, host, port, user, identity, tags, host_keys, source, created_at, provider) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(server.name, server.host, server.port, server.user, server.identity, JSON.stringify(server.tags), JSON.stringify(server.hostKeys), server.source, server.createdAt, server.provider === undefined ? null : JSON.stringify(server.provider));
+    });
+  }
+
+  /** Removes the servers a provider recorded under its id for them (after its deleteServer); their names. */
+  removeProvided(provider: string, id: string): string[] {
+    return this.store.transaction(() => {
+      const names = this.list().filter((server) => server.provider?.name === provider && server.provider.id === id).map((server) => server.name);
+      for (const name of names) this.store.db.prepare('DELETE FROM servers WHERE name = ?').run(name);
+      return names;
     });
   }
 

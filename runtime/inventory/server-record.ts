@@ -12,6 +12,15 @@ export interface ServerRecord {
   /** `manual` (prov server add) or `provider:<name>`. */
   source: string;
   createdAt: string;
+  /** For a server a provider created: which one, the provider's id for it, and what it said at creation. */
+  provider?: ProviderOrigin;
+}
+
+export interface ProviderOrigin {
+  name: string;
+  id: string;
+  status?: string;
+  addresses?: Record<string, unknown>;
 }
 
 /** The server named `local` is the machine prov runs on: always in the inventory, reached without SSH. */

@@ -61,6 +61,8 @@ const MIGRATIONS: string[] = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (cluster, name)
    )`,
+  // Servers a provider created: which provider, its id for the server, status and addresses at creation (JSON).
+  `ALTER TABLE servers ADD COLUMN provider TEXT`,
 ];
 
 /** How long a prov process waits for another one's write to finish before it gives up. */

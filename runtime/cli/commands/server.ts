@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { z } from 'zod';
-import type { PlainValue } from '../../data/plain-data.js';
+import { toPlainData, type PlainValue } from '../../data/plain-data.js';
 import { escapeControl } from '../../data/control-characters.js';
 import { ProvError } from '../../errors/index.js';
 import { hostKeysFromFile, scanHostKeys } from '../../inventory/host-keys.js';
@@ -35,7 +35,10 @@ function withInventory<T>(cli: CommandContext, work: (inventory: Inventory) => T
 }
 
 function shown(server: ServerRecord): Record<string, PlainValue> {
-  return { name: server.name, host: server.host, port: server.port, user: server.user, identity: server.identity, tags: server.tags, host_keys: server.hostKeys, source: server.source };
+  return {
+    name: server.name, host: server.host, port: server.port, user: server.user, identity: server.identity, tags: server.tags, host_keys: server.hostKeys, source: server.source,
+    ...(server.provider === undefined ? {} : { provider: toPlainData(server.provider) }),
+  };
 }
 
 /** `prov server add|list|remove`: servers that no provider created, in the inventory. */
