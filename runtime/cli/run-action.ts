@@ -10,6 +10,7 @@ import { parseInputJson, readConfigFile } from '../run/read-input.js';
 import { loadExtension, type LoadedExtension } from '../extension/load-extension.js';
 import { forgetProvidedServer, recordProvidedServer } from '../inventory/record-provided-server.js';
 import { runOperation } from '../run/run-operation.js';
+import { SETTLED_STATUS, waitForServer } from '../run/wait-for-server.js';
 import type { CallOptions } from '../sandbox/extension-sandbox.js';
 import { escapeControl } from '../data/control-characters.js';
 import { codeCacheDir } from '../state/prov-home.js';
@@ -28,6 +29,9 @@ const optionsSchema = grantOptionsSchema.extend({
   verbose: z.boolean().default(false),
   server: z.string().optional(),
   type: z.enum(EXTENSION_KINDS).optional(),
+  wait: z.boolean().default(false),
+  timeout: z.coerce.number().positive().default(600),
+  poll: z.coerce.number().positive().default(2),
 });
 
 /** The options of `prov run` and of the kind verbs (`prov provider …`, `prov taskserv …`). */
@@ -38,7 +42,10 @@ export function addRunOptions(command: Command): Command {
     .option('--check', 'dry run: no mutating call is performed; the result carries the plan')
     .option('--json', 'print one JSON document on stdout')
     .option('--verbose', 'also print the extension\'s debug logs')
-    .option('--server <name>', 'the inventory server the operation acts on (ctx.target)');
+    .option('--server <name>', 'the inventory server the operation acts on (ctx.target)')
+    .option('--wait', 'provider create/start/stop/reboot/delete-server: poll get-server-info until the server is running, stopped or gone')
+    .option('--timeout <seconds>', 'how long --wait waits', '600')
+    .option('--poll <seconds>', 'how often --wait asks', '2');
 }
 
 /**
@@ -90,9 +97,24 @@ export async function runAction(cli: CommandContext, reference: string, operatio
   process.once('SIGINT', onSigint);
   try {
     const call = { ...(options.server === undefined ? {} : { target: { name: options.server } }), check: options.check, signal: cancel.signal };
-    const outcome = { identity: extension.identity, ...(await runOperation(extension, operation, input, call)) };
+    const operated = await runOperation(extension, operation, input, call);
+    let outcome = { identity: extension.identity, ...operated };
+    const want = SETTLED_STATUS[toCamelCase(operation)];
+    if (options.wait && (actual !== 'provider' || want === undefined)) {
+      throw new ProvError('Usage', `--wait applies to a provider's ${Object.keys(SETTLED_STATUS).map(toKebabCase).join(', ')}`, { hint: 'Leave --wait out for this operation.' });
+    }
+    if (options.wait && !options.check) {
+      const id = toCamelCase(operation) === 'createServer' ? (outcome.result as { id?: unknown } | null)?.id : (input as { id?: unknown } | undefined)?.id;
+      if (typeof id !== 'string') throw new ProvError('OperationFailed', `--wait needs the server's id, and ${toKebabCase(operation)} gave none`, { hint: 'Wait with get-server-info by hand.' });
+      const waited = await waitForServer(extension, id, want!, { ...call, intervalMs: options.poll * 1000, timeoutMs: options.timeout * 1000, onPoll: waitProgress(cli, id, want!) });
+      if (waited.info !== null) outcome = { ...outcome, result: waited.info };
+    }
     if (actual === 'provider' && !options.check) {
-      const notice = await keepInventory(cli, extension, toCamelCase(operation), input, outcome.result, call);
+      // What the operation said, updated by what the wait saw last (an address a new server got meanwhile).
+      const said = operated.result !== null && typeof operated.result === 'object' && !Array.isArray(operated.result) && outcome.result !== null && typeof outcome.result === 'object' && !Array.isArray(outcome.result)
+        ? { ...operated.result, ...outcome.result }
+        : outcome.result;
+      const notice = await keepInventory(cli, extension, toCamelCase(operation), input, said, call);
       if (notice !== undefined) cli.io.stderr.write(`note: ${escapeControl(notice)}\n`);
     }
     if (options.json) {
@@ -104,6 +126,18 @@ export async function runAction(cli: CommandContext, reference: string, operatio
     extension.sandbox.dispose();
     process.removeListener('SIGINT', onSigint);
   }
+}
+
+/** `--wait` progress: one line rewritten in place on a terminal, a line per change of status otherwise. */
+function waitProgress(cli: CommandContext, id: string, want: string): (status: string, elapsedMs: number) => void {
+  const tty = (cli.io.stderr as { isTTY?: boolean }).isTTY === true;
+  let last: string | undefined;
+  return (status, elapsedMs) => {
+    const text = `waiting for ${escapeControl(id)} to be ${want}: ${escapeControl(status)} (${Math.round(elapsedMs / 1000)} s)`;
+    if (tty) cli.io.stderr.write(`\r\x1b[2K${text}${status === want ? '\n' : ''}`);
+    else if (status !== last) cli.io.stderr.write(`${text}\n`);
+    last = status;
+  };
 }
 
 /**

@@ -46,6 +46,8 @@ export const USER_ERROR_CODES = {
   AuditFailed: 1,
   /** The operation was cancelled (Ctrl-C, a newer dev-loop cycle). */
   Cancelled: 1,
+  /** `--wait`: the server did not reach the awaited status within --timeout (the operation itself was done). */
+  WaitTimedOut: 1,
   /** No extension of that name is registered (and no directory of that name exists). */
   NotRegistered: 2,
   /** Registering would replace a newer or same-numbered, different version: needs --force. */

@@ -70,4 +70,42 @@ describe('servers a provider creates, in the inventory', { timeout: 60_000 }, ()
     expect(created.stderr).toContain('note: an inventory server is already named web-1 (manual): the new server was not recorded');
     expect((await runProv(['server', 'list', '--json'], { env })).json.result.find((server: { name: string }) => server.name === 'web-1').source).toBe('manual');
   });
+
+  it('--wait polls get-server-info until the server is running (or gone), with a line per status, bounded by --timeout', async () => {
+    const env = { PROV_HOME: path.join(work, 'home-3') };
+    const port = await closedPort();
+    // Module state lives as long as the command's sandbox: the server comes up on the third poll.
+    const prologue = `let polls = 0; let deleted = false;`;
+    const dir = await writeRegistrableExtension(path.join(work, 'cloudy-3'), {
+      name: 'cloudy', version: '1.0.0',
+      members: {
+        createServer: `async createServer() { return { id: 'srv-w', hostname: 'web-w', status: 'creating', addresses: {}, ssh: { host: '127.0.0.1', port: ${port}, user: 'root' } }; }`,
+        getServerInfo: `async getServerInfo(input: any) { if (deleted) throw new Error('no server ' + input.id); polls++; return { id: input.id, hostname: 'web-w', status: polls >= 3 ? 'running' : 'creating', addresses: polls >= 3 ? { public_ipv4: '127.0.0.1' } : {}, polls }; }`,
+        deleteServer: `async deleteServer(input: any) { deleted = true; return { deleted: input.id }; }`,
+        stopServer: `async stopServer(input: any) { return { stopping: input.id }; }`,
+      },
+    });
+    const source = path.join(dir, 'src', 'index.ts');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    await writeFile(source, (await readFile(source, 'utf8')).replace("import * as z from 'prov/sdk/zod';", `import * as z from 'prov/sdk/zod';\n${prologue}`));
+
+    const created = await runProv(['provider', 'create-server', dir, '--wait', '--poll', '0.05', '--json'], { env });
+    expect(created.json, created.stderr).toMatchObject({ ok: true, result: { id: 'srv-w', status: 'running', addresses: { public_ipv4: '127.0.0.1' }, polls: 3 } });
+    expect(created.stderr).toMatch(/waiting for srv-w to be running: creating \(\d+ s\)\nwaiting for srv-w to be running: running \(\d+ s\)\n/);
+    expect((await runProv(['server', 'list', '--json'], { env })).json.result.find((server: { name: string }) => server.name === 'web-w').provider).toMatchObject({ id: 'srv-w', status: 'running' });
+
+    const timedOut = await runProv(['provider', 'stop-server', dir, '--input', '{"id":"srv-w"}', '--wait', '--poll', '0.05', '--timeout', '0.3', '--json'], { env });
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.json.error.code).toBe('WaitTimedOut');
+    expect(timedOut.json.error.message).toMatch(/^Server srv-w is "running" after \d+\.\d s, not "stopped": gave up waiting \(--timeout 0\.3\)$/);
+
+    const deleted = await runProv(['provider', 'delete-server', dir, '--input', '{"id":"srv-w"}', '--wait', '--poll', '0.05', '--json'], { env });
+    expect(deleted.json, deleted.stderr).toMatchObject({ ok: true, result: { deleted: 'srv-w' } });
+    expect(deleted.stderr).toContain('waiting for srv-w to be gone: gone');
+    expect(deleted.stderr).toContain('note: web-w removed from the inventory');
+
+    const wrong = await runProv(['provider', 'get-zones', dir, '--wait', '--json'], { env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.json.error.message).toBe('--wait applies to a provider\'s create-server, start-server, reboot-server, stop-server, delete-server');
+  });
 });
