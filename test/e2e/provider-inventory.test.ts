@@ -50,6 +50,16 @@ describe('servers a provider creates, in the inventory', { timeout: 60_000 }, ()
       provider: { name: 'cloudy', id: 'srv-9', status: 'running', addresses: { public_ipv4: '127.0.0.1' } },
     });
 
+    // Unpinned, it is refused before any connection, and the error says how to pin it.
+    const probe = await writeRegistrableExtension(path.join(work, 'probe'), {
+      name: 'probe', version: '1.0.0', type: 'taskserv', permissions: 'servers = ["*"]\nexec = ["/usr/bin/true"]',
+      source: `import { defineTaskserv } from 'prov/sdk';\nconst none = async () => null;\nexport default defineTaskserv({ async status(_input: any, ctx: any) { return ctx.servers.exec(ctx.target.name, ['/usr/bin/true']); }, install: none, uninstall: none, configure: none, restart: none, upgrade: none, getCurrentVersion: none, getAvailableVersions: none, checkUpdates: none } as any);\n`,
+    });
+    const refused = await runProv(['taskserv', 'status', probe, '--server', 'web-9', '--allow-server', 'web-9', '--allow-exec', '/usr/bin/true', '--json'], { env });
+    expect(refused.json.error, refused.stderr).toMatchObject({ code: 'HostCallFailed' });
+    expect(refused.json.error.message).toContain('web-9 has no pinned SSH host key: prov does not connect to it');
+    expect(refused.json.error.hint).toBe(`Pin one: prov server remove web-9, then prov server add web-9 --host 127.0.0.1 --port ${port} --user admin (first contact, or --known-hosts FILE).`);
+
     const deleted = await runProv(['provider', 'delete-server', dir, '--input', '{"id":"srv-9"}', '--json'], { env });
     expect(deleted.stderr).toContain('note: web-9 removed from the inventory');
     expect((await runProv(['server', 'list', '--json'], { env })).json.result.map((server: { name: string }) => server.name)).toEqual(['local']);

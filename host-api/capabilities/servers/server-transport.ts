@@ -215,6 +215,12 @@ export class ServerAccess {
       const server = this.#servers.get(name)!;
       if (server.name === 'local') transport = new LocalTransport();
       else {
+        // ssh would refuse it too (strict checking, an empty known_hosts), in words about a host key; this says why and what to do.
+        if (server.hostKeys.length === 0) {
+          throw new ProvError('HostCallFailed', `${server.name} has no pinned SSH host key: prov does not connect to it`, {
+            hint: `Pin one: prov server remove ${server.name}, then prov server add ${server.name} --host ${server.host} --port ${server.port} --user ${server.user} (first contact, or --known-hosts FILE).`,
+          });
+        }
         this.#controlDir ??= mkdtempSync(path.join(os.tmpdir(), 'prov-ssh-'));
         transport = new SshTransport(server, this.#controlDir, this.environment);
       }
