@@ -73,6 +73,10 @@ export async function runAction(cli: CommandContext, reference: string, operatio
   if (kind !== undefined && actual !== kind) {
     throw new ProvError('Usage', `${name} is a ${actual}, not a ${kind}`, { hint: `Use prov ${actual} <operation> ${reference}, or prov run ${reference} <operation>.` });
   }
+  const want = SETTLED_STATUS[toCamelCase(operation)];
+  if (options.wait && (actual !== 'provider' || want === undefined)) {
+    throw new ProvError('Usage', `--wait applies to a provider's ${Object.keys(SETTLED_STATUS).map(toKebabCase).join(', ')}`, { hint: 'Leave --wait out for this operation.' });
+  }
   const operator = await operatorSetup(cli, options, { name, type: actual, dir: source.dir, registered: source.origin === 'registry' });
   const inventory = readInventory(cli.env);
   if (options.server !== undefined && !inventory.some((server) => server.name === options.server)) {
@@ -99,14 +103,20 @@ export async function runAction(cli: CommandContext, reference: string, operatio
     const call = { ...(options.server === undefined ? {} : { target: { name: options.server } }), check: options.check, signal: cancel.signal };
     const operated = await runOperation(extension, operation, input, call);
     let outcome = { identity: extension.identity, ...operated };
-    const want = SETTLED_STATUS[toCamelCase(operation)];
-    if (options.wait && (actual !== 'provider' || want === undefined)) {
-      throw new ProvError('Usage', `--wait applies to a provider's ${Object.keys(SETTLED_STATUS).map(toKebabCase).join(', ')}`, { hint: 'Leave --wait out for this operation.' });
-    }
     if (options.wait && !options.check) {
       const id = toCamelCase(operation) === 'createServer' ? (outcome.result as { id?: unknown } | null)?.id : (input as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string') throw new ProvError('OperationFailed', `--wait needs the server's id, and ${toKebabCase(operation)} gave none`, { hint: 'Wait with get-server-info by hand.' });
-      const waited = await waitForServer(extension, id, want!, { ...call, intervalMs: options.poll * 1000, timeoutMs: options.timeout * 1000, onPoll: waitProgress(cli, id, want!) });
+      let waited;
+      try {
+        waited = await waitForServer(extension, id, want!, { ...call, intervalMs: options.poll * 1000, timeoutMs: options.timeout * 1000, onPoll: waitProgress(cli, id, want!) });
+      } catch (error) {
+        // The server was created even if it never came up in time: the inventory knows it, so it can be found and deleted.
+        if (toCamelCase(operation) === 'createServer') {
+          const notice = await keepInventory(cli, extension, 'createServer', input, operated.result, call).catch(() => undefined);
+          if (notice !== undefined) cli.io.stderr.write(`note: ${escapeControl(notice)}\n`);
+        }
+        throw error;
+      }
       if (waited.info !== null) outcome = { ...outcome, result: waited.info };
     }
     if (actual === 'provider' && !options.check) {

@@ -99,6 +99,12 @@ describe('servers a provider creates, in the inventory', { timeout: 60_000 }, ()
     const { readFile, writeFile } = await import('node:fs/promises');
     await writeFile(source, (await readFile(source, 'utf8')).replace("import * as z from 'prov/sdk/zod';", `import * as z from 'prov/sdk/zod';\n${prologue}`));
 
+    // A server that does not come up in time was still created: it is in the inventory all the same.
+    const late = await runProv(['provider', 'create-server', dir, '--wait', '--poll', '0.05', '--timeout', '0.05', '--json'], { env });
+    expect(late.json.error.code, late.stderr).toBe('WaitTimedOut');
+    expect(late.stderr).toContain('note: web-w is in the inventory');
+    expect((await runProv(['server', 'list', '--json'], { env })).json.result.find((server: { name: string }) => server.name === 'web-w').provider).toMatchObject({ id: 'srv-w', status: 'creating' });
+
     const created = await runProv(['provider', 'create-server', dir, '--wait', '--poll', '0.05', '--json'], { env });
     expect(created.json, created.stderr).toMatchObject({ ok: true, result: { id: 'srv-w', status: 'running', addresses: { public_ipv4: '127.0.0.1' }, polls: 3 } });
     expect(created.stderr).toMatch(/waiting for srv-w to be running: creating \(\d+ s\)\nwaiting for srv-w to be running: running \(\d+ s\)\n/);
