@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { toCamelCase, toKebabCase } from '../data/operation-names.js';
 import type { PlainValue } from '../data/plain-data.js';
+import { requireServer } from '../inventory/require-server.js';
 import { ProvError } from '../errors/index.js';
 import { resolveExtension } from '../extension/extension-source.js';
 import { readInventory } from '../inventory/read-inventory.js';
@@ -79,11 +80,7 @@ export async function runAction(cli: CommandContext, reference: string, operatio
   }
   const operator = await operatorSetup(cli, options, { name, type: actual, dir: source.dir, registered: source.origin === 'registry' });
   const inventory = readInventory(cli.env);
-  if (options.server !== undefined && !inventory.some((server) => server.name === options.server)) {
-    throw new ProvError('Usage', `No server named "${options.server}" in the inventory`, {
-      hint: `See prov server list; add one with prov server add ${options.server} --host H.`,
-    });
-  }
+  requireServer(inventory, options.server);
   const started = performance.now();
   const extension = await loadExtension(source, {
     log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),

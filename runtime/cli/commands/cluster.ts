@@ -14,6 +14,7 @@ import { TaskservComponentRunner } from '../../cluster/taskserv-component-runner
 import { escapeControl } from '../../data/control-characters.js';
 import type { PlainValue } from '../../data/plain-data.js';
 import { toPlainData } from '../../data/plain-data.js';
+import { requireServer } from '../../inventory/require-server.js';
 import { ProvError, type ErrorCode } from '../../errors/index.js';
 import { resolveExtension } from '../../extension/extension-source.js';
 import { loadExtension, type LoadedExtension } from '../../extension/load-extension.js';
@@ -111,9 +112,7 @@ export function clusterCommand(cli: CommandContext): Command {
 async function withCluster<T>(cli: CommandContext, reference: string, raw: unknown, work: (components: ClusterComponentInput[], options: ClusterOptions, cluster: string) => Promise<T>): Promise<T> {
   const options = parseOptions(optionsSchema, raw);
   cli.json = options.json;
-  if (options.server !== undefined && !readInventory(cli.env).some((server) => server.name === options.server)) {
-    throw new ProvError('Usage', `No server named "${options.server}" in the inventory`, { hint: `See prov server list; add one with prov server add ${options.server} --host H.` });
-  }
+  requireServer(readInventory(cli.env), options.server);
   const source = await resolveExtension(reference, { env: cli.env, type: 'cluster' });
   const { name, type } = source.loaded.manifest.extension;
   if (type !== 'cluster') throw new ProvError('Usage', `${name} is a ${type}, not a cluster`, { hint: `Use prov ${type} <operation> ${reference}.` });

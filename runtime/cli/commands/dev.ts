@@ -8,6 +8,7 @@ import { DevEnv } from '../../dev/dev-env.js';
 import type { TestSummary } from '../../dev/dev-events.js';
 import { runExtensionTests, type ExtensionTestReport } from '../../testing/run-extension-tests.js';
 import { Writable } from 'node:stream';
+import { requireServer } from '../../inventory/require-server.js';
 import { ProvError } from '../../errors/index.js';
 import { readInventory } from '../../inventory/read-inventory.js';
 import { readManifest } from '../../manifest/read-manifest.js';
@@ -58,9 +59,7 @@ export function devCommand(cli: CommandContext): Command {
       );
       const operator = await operatorSetup(cli, options, { ...identity, dir: realPath(dir) });
       const inventory = readInventory(cli.env);
-      if (options.server !== undefined && !inventory.some((server) => server.name === options.server)) {
-        throw new ProvError('Usage', `No server named "${options.server}" in the inventory`, { hint: `See prov server list; add one with prov server add ${options.server} --host H.` });
-      }
+      requireServer(inventory, options.server);
       const reporter = new DevReporter(cli.io, dir);
       const env = new DevEnv({
         dir,
