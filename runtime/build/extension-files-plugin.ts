@@ -125,7 +125,7 @@ function provRoots(): string[] {
  * installation is the operator's, as trusted as prov's code. An extension
  * that itself lives under prov's directories gets no shortcut.
  */
-function checkedFilesFilter(extensionDir: string): RegExp {
+export function checkedFilesFilter(extensionDir: string): RegExp {
   const trusted = provRoots();
   const dir = path.resolve(extensionDir);
   let real = dir;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { notStartingWith } from '../../runtime/build/extension-files-plugin.js';
+import { realpathSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkedFilesFilter, notStartingWith } from '../../runtime/build/extension-files-plugin.js';
+import { packageRoot } from '../../runtime/package-root.js';
 
 /**
  * The build skips its file check only for prov's own installed files; the
@@ -32,5 +36,20 @@ describe('notStartingWith (which files the build checks)', () => {
     expect(odd.test('/a.b/[x]+(y)/é/file.js')).toBe(false);
     expect(odd.test('/aXb/[x]+(y)/é/file.js')).toBe(true);
     expect(odd.test('/a.b/[x]+(y)/e/file.js')).toBe(true);
+  });
+
+  it('skips only prov\'s own installed files, and nothing at all for an extension that lives among them', () => {
+    const prov = realpathSync(packageRoot());
+    const elsewhere = checkedFilesFilter(os.tmpdir());
+    expect(elsewhere.test(path.join(prov, 'node_modules', 'zod', 'index.js'))).toBe(false);
+    expect(elsewhere.test(path.join(prov, 'dist', 'host-api', 'sdk', 'index.js'))).toBe(false);
+    expect(elsewhere.test(path.join(prov, 'extensions', 'hetzner', 'src', 'index.ts'))).toBe(true);
+    expect(elsewhere.test(path.join(os.tmpdir(), 'ext', 'src', 'index.ts'))).toBe(true);
+    // An extension placed under prov's node_modules (or dist) gets no shortcut: every file it reads is checked, its own included.
+    for (const inside of [path.join(prov, 'node_modules', 'evil-ext'), path.join(prov, 'dist', 'evil-ext')]) {
+      const filter = checkedFilesFilter(inside);
+      expect(filter.test(path.join(inside, 'src', 'index.ts'))).toBe(true);
+      expect(filter.test(path.join(prov, 'node_modules', 'zod', 'index.js'))).toBe(true);
+    }
   });
 });
