@@ -106,6 +106,9 @@ export class Store {
 
   #migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    // Up to date is the common case (every prov command, every dev-loop cycle opens the store): a read, no write lock.
+    const now = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    if (now?.version === MIGRATIONS.length) return;
     this.transaction(() => {
       const row = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
       const current = row?.version ?? 0;
