@@ -21,8 +21,6 @@ export interface ExtensionSource {
   dir: string;
   loaded: LoadedManifest;
   bundle(): Promise<ExtensionBundle>;
-  /** The registry row, for a registered extension. */
-  registered?: RegisteredExtension;
 }
 
 export async function directorySource(extensionDir: string): Promise<ExtensionSource> {
@@ -60,7 +58,7 @@ export function registeredSource(entry: RegisteredExtension, blobs: BundleBlobs,
       stackMapper: new StackMapper({ sourceMapJson, filename, mapDir: path.dirname(outfile), extensionDir: entry.sourceDir }),
     };
   };
-  return { origin: 'registry', dir: entry.sourceDir, loaded, bundle, registered: entry };
+  return { origin: 'registry', dir: entry.sourceDir, loaded, bundle };
 }
 
 /** Throws RegistryChanged when the registry no longer holds `entry` as it was looked up. */
