@@ -1,15 +1,18 @@
-import type { Command } from 'commander';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { toCamelCase, toKebabCase } from '../data/operation-names.js';
-import type { PlainValue } from '../data/plain-data.js';
-import { requireServer } from '../inventory/require-server.js';
+import { toPlainData, type PlainValue } from '../data/plain-data.js';
+import { selectServers } from '../inventory/require-server.js';
+import { SERVER_NAME } from '../inventory/server-record.js';
 import { ProvError } from '../errors/index.js';
 import { resolveExtension } from '../extension/extension-source.js';
 import { readInventory } from '../inventory/read-inventory.js';
 import { EXTENSION_KINDS, type ExtensionKind } from '../manifest/manifest-schema.js';
 import { parseInputJson, readConfigFile } from '../run/read-input.js';
 import { loadExtension, type LoadedExtension } from '../extension/load-extension.js';
-import { forgetProvidedServer, recordProvidedServer } from '../inventory/record-provided-server.js';
+import { forgetProvidedServer, recordProvidedServer, type CreatedServerOptions } from '../inventory/record-provided-server.js';
+import type { PlanEntry } from '../sandbox/operation-result.js';
 import { runOperation } from '../run/run-operation.js';
 import { SETTLED_STATUS, waitForServer } from '../run/wait-for-server.js';
 import type { CallOptions } from '../sandbox/extension-sandbox.js';
@@ -33,6 +36,8 @@ const optionsSchema = grantOptionsSchema.extend({
   wait: z.boolean().default(false),
   timeout: z.coerce.number().positive().default(600),
   poll: z.coerce.number().positive().default(2),
+  identity: z.string().optional(),
+  tag: z.array(z.string().regex(SERVER_NAME, 'tags are lower-case letters, digits, ".", "_", "-"')).default([]),
 });
 
 /** The options of `prov run` and of the kind verbs (`prov provider …`, `prov taskserv …`). */
@@ -43,10 +48,16 @@ export function addRunOptions(command: Command): Command {
     .option('--check', 'dry run: no mutating call is performed; the result carries the plan')
     .option('--json', 'print one JSON document on stdout')
     .option('--verbose', 'also print the extension\'s debug logs')
-    .option('--server <name>', 'the inventory server the operation acts on (ctx.target)')
+    .option('--server <name>', 'the inventory server the operation acts on (ctx.target); tag:T runs it on each server tagged T in turn, stopping at the first failure')
     .option('--wait', 'provider create/start/stop/reboot/delete-server: poll get-server-info until the server is running, stopped or gone')
     .option('--timeout <seconds>', 'how long --wait waits', '600')
-    .option('--poll <seconds>', 'how often --wait asks', '2');
+    .option('--poll <seconds>', 'how often --wait asks', '2')
+    .option('--identity <key>', 'provider create-server: the private key prov logs in to the new server with (default: your ssh config and agent)')
+    .addOption(new Option('--tag <tag>', 'provider create-server: a tag for the new server in the inventory (repeatable)').argParser(collect));
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 /**
@@ -78,9 +89,13 @@ export async function runAction(cli: CommandContext, reference: string, operatio
   if (options.wait && (actual !== 'provider' || want === undefined)) {
     throw new ProvError('Usage', `--wait applies to a provider's ${Object.keys(SETTLED_STATUS).map(toKebabCase).join(', ')}`, { hint: 'Leave --wait out for this operation.' });
   }
+  const creates = actual === 'provider' && toCamelCase(operation) === 'createServer';
+  if (!creates && (options.identity !== undefined || options.tag.length > 0)) {
+    throw new ProvError('Usage', '--identity and --tag describe the server a provider\'s create-server makes', { hint: 'Leave them out for this operation; prov server add tags servers added by hand.' });
+  }
   const operator = await operatorSetup(cli, options, { name, type: actual, dir: source.dir, registered: source.origin === 'registry' });
   const inventory = readInventory(cli.env);
-  requireServer(inventory, options.server);
+  const targets = options.server === undefined ? undefined : selectServers(inventory, options.server);
   const started = performance.now();
   const extension = await loadExtension(source, {
     log: new StderrLogSink(options.verbose ? 'debug' : 'info', cli.io.stderr),
@@ -97,19 +112,24 @@ export async function runAction(cli: CommandContext, reference: string, operatio
   const onSigint = () => cancel.abort();
   process.once('SIGINT', onSigint);
   try {
+    if (targets !== undefined && options.server!.startsWith('tag:')) {
+      await runOnEach(cli, extension, operation, input, targets.map((server) => server.name), { check: options.check, signal: cancel.signal, json: options.json, started });
+      return;
+    }
     const call = { ...(options.server === undefined ? {} : { target: { name: options.server } }), check: options.check, signal: cancel.signal };
     const operated = await runOperation(extension, operation, input, call);
     let outcome = { identity: extension.identity, ...operated };
+    const created: CreatedServerOptions = { identity: options.identity === undefined ? null : path.resolve(options.identity), tags: options.tag };
     if (options.wait && !options.check) {
-      const id = toCamelCase(operation) === 'createServer' ? (outcome.result as { id?: unknown } | null)?.id : (input as { id?: unknown } | undefined)?.id;
+      const id = creates ? (outcome.result as { id?: unknown } | null)?.id : (input as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string') throw new ProvError('OperationFailed', `--wait needs the server's id, and ${toKebabCase(operation)} gave none`, { hint: 'Wait with get-server-info by hand.' });
       let waited;
       try {
         waited = await waitForServer(extension, id, want!, { ...call, intervalMs: options.poll * 1000, timeoutMs: options.timeout * 1000, onPoll: waitProgress(cli, id, want!) });
       } catch (error) {
         // The server was created even if it never came up in time: the inventory knows it, so it can be found and deleted.
-        if (toCamelCase(operation) === 'createServer') {
-          const notice = await keepInventory(cli, extension, 'createServer', input, operated.result, call).catch(() => undefined);
+        if (creates) {
+          const notice = await keepInventory(cli, extension, 'createServer', input, operated.result, call, created).catch(() => undefined);
           if (notice !== undefined) cli.io.stderr.write(`note: ${escapeControl(notice)}\n`);
         }
         throw error;
@@ -121,7 +141,7 @@ export async function runAction(cli: CommandContext, reference: string, operatio
       const said = operated.result !== null && typeof operated.result === 'object' && !Array.isArray(operated.result) && outcome.result !== null && typeof outcome.result === 'object' && !Array.isArray(outcome.result)
         ? { ...operated.result, ...outcome.result }
         : outcome.result;
-      const notice = await keepInventory(cli, extension, toCamelCase(operation), input, said, call);
+      const notice = await keepInventory(cli, extension, toCamelCase(operation), input, said, call, created);
       if (notice !== undefined) cli.io.stderr.write(`note: ${escapeControl(notice)}\n`);
     }
     if (options.json) {
@@ -132,6 +152,43 @@ export async function runAction(cli: CommandContext, reference: string, operatio
   } finally {
     extension.sandbox.dispose();
     process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/**
+ * `--server tag:T`: the operation on each selected server in turn, in the
+ * same sandbox (only `ctx.target` changes). It stops at the first server
+ * that fails, as a rolling change does, so a broken install does not reach
+ * the rest; the error says which servers were done and which not tried.
+ */
+async function runOnEach(
+  cli: CommandContext,
+  extension: LoadedExtension,
+  operation: string,
+  input: PlainValue | undefined,
+  servers: string[],
+  options: { check: boolean; signal: AbortSignal; json: boolean; started: number },
+): Promise<void> {
+  const done: { server: string; result: PlainValue; changed: boolean; plan?: PlanEntry[] }[] = [];
+  for (const server of servers) {
+    if (!options.json) cli.io.stdout.write(`${escapeControl(server)}:\n`);
+    let operated;
+    try {
+      operated = await runOperation(extension, operation, input, { target: { name: server }, check: options.check, signal: options.signal });
+    } catch (error) {
+      const failed = error instanceof ProvError ? error : new ProvError('Internal', String(error));
+      const rest = servers.slice(done.length + 1);
+      throw new ProvError(failed.code, `${toKebabCase(operation)} failed on ${server}: ${failed.message}`, {
+        hint: `${done.length === 0 ? 'No server was done' : `Done before it: ${done.map((each) => each.server).join(', ')}`}; ${rest.length === 0 ? 'it was the last one' : `not tried: ${rest.join(', ')}`}. ${failed.hint ?? ''}`.trim(),
+        details: { server, done: done.map((each) => each.server), not_tried: rest, error: failed.toJSON() as unknown as Record<string, unknown> },
+      });
+    }
+    done.push({ server, result: operated.result, changed: operated.changed, ...(operated.plan === undefined ? {} : { plan: operated.plan }) });
+    if (!options.json) printHumanOutcome(cli.io, `${extension.identity.name} ${toKebabCase(operation)} on ${server}`, operated, Math.round(performance.now() - options.started));
+  }
+  if (options.json) {
+    const plan = done.flatMap((each) => each.plan ?? []);
+    printJsonSuccess(cli.io, { result: toPlainData(done), changed: done.some((each) => each.changed), ...(options.check ? { plan } : {}) });
   }
 }
 
@@ -152,10 +209,10 @@ function waitProgress(cli: CommandContext, id: string, want: string): (status: s
  * recorded (SSH access from its result or from getSshAccess, in the same
  * sandbox), what deleteServer removed is forgotten. Returns what to tell.
  */
-async function keepInventory(cli: CommandContext, extension: LoadedExtension, operation: string, input: PlainValue | undefined, result: PlainValue, call: CallOptions): Promise<string | undefined> {
+async function keepInventory(cli: CommandContext, extension: LoadedExtension, operation: string, input: PlainValue | undefined, result: PlainValue, call: CallOptions, created: CreatedServerOptions): Promise<string | undefined> {
   const provider = extension.identity.name;
   if (operation === 'createServer') {
-    const outcome = await recordProvidedServer(provider, result, async (id) => (await runOperation(extension, 'getSshAccess', { id }, call)).result, cli.env);
+    const outcome = await recordProvidedServer(provider, result, async (id) => (await runOperation(extension, 'getSshAccess', { id }, call)).result, cli.env, created);
     const recorded = outcome.recorded === undefined ? undefined : `${outcome.recorded.name} is in the inventory (${outcome.recorded.user}@${outcome.recorded.host}:${outcome.recorded.port}, ${provider} id ${outcome.recorded.provider!.id})`;
     return [recorded, outcome.notice].filter((part) => part !== undefined).join('; ') || undefined;
   }

@@ -1,6 +1,8 @@
 import { toProvError, type ProvErrorJson } from '../errors/index.js';
 import type { PlanEntry } from '../sandbox/operation-result.js';
 import type { ClusterComponentInput } from './cluster-component.js';
+import type { ClusterOperation } from './component-state.js';
+import type { ComponentStep } from './component-step.js';
 import { deletionWaves, planDeployment } from './deployment-plan.js';
 import type { TaskservComponentRunner } from './taskserv-component-runner.js';
 
@@ -8,7 +10,7 @@ import type { TaskservComponentRunner } from './taskserv-component-runner.js';
 export interface ComponentCheck {
   name: string;
   wave: number;
-  operation: 'install' | 'uninstall';
+  operation: ComponentStep['operation'];
   /** What its task service would do (nothing was done). */
   plan: PlanEntry[];
   changed: boolean;
@@ -17,34 +19,39 @@ export interface ComponentCheck {
 
 export interface ClusterCheck {
   cluster: string;
-  operation: 'deploy' | 'delete';
+  operation: ClusterOperation;
   waves: string[][];
   components: ComponentCheck[];
   ok: boolean;
 }
 
-/**
- * `prov cluster create|delete --check`: each component's install (or
- * uninstall) run in check mode, in the order the real operation would take,
- * one at a time. Nothing is recorded in the store — a check leaves no trace —
- * and a component that fails to plan does not stop the others from being
- * planned (the report shows them all).
- */
-export async function checkCluster(cluster: string, components: readonly ClusterComponentInput[], runner: TaskservComponentRunner, operation: 'deploy' | 'delete'): Promise<ClusterCheck> {
+/** The steps of a deploy (every install, wave by wave) or a delete (every uninstall, waves reversed). */
+export function deployOrDeleteSteps(components: readonly ClusterComponentInput[], operation: 'deploy' | 'delete'): { waves: string[][]; steps: ComponentStep[] } {
   const plan = planDeployment(components);
   const waves = operation === 'deploy' ? plan.waves : deletionWaves(plan);
+  return {
+    waves: waves.map((wave) => wave.map((component) => component.name)),
+    steps: waves.flatMap((members, wave) => members.map((component): ComponentStep => ({ component, wave, operation: operation === 'deploy' ? 'install' : 'uninstall' }))),
+  };
+}
+
+/**
+ * A cluster operation with `--check`: each step's task service operation
+ * run in check mode, in the order the real operation would take, one at a
+ * time. Nothing is recorded in the store — a check leaves no trace — and a
+ * component that fails to plan does not stop the others from being planned
+ * (the report shows them all).
+ */
+export async function checkCluster(cluster: string, operation: ClusterOperation, waves: string[][], steps: readonly ComponentStep[], runner: TaskservComponentRunner): Promise<ClusterCheck> {
   const checks: ComponentCheck[] = [];
-  for (const [wave, members] of waves.entries()) {
-    for (const component of members) {
-      const action = operation === 'deploy' ? 'install' : 'uninstall';
-      try {
-        const outcome = await runner.plan(component, action);
-        checks.push({ name: component.name, wave, operation: action, plan: outcome.plan ?? [], changed: outcome.changed });
-      } catch (error) {
-        const { code, message, hint } = toProvError(error).toJSON();
-        checks.push({ name: component.name, wave, operation: action, plan: [], changed: false, error: { code, message, ...(hint === undefined ? {} : { hint }) } });
-      }
+  for (const { component, wave, operation: action } of steps) {
+    try {
+      const outcome = await runner.plan(component, action);
+      checks.push({ name: component.name, wave, operation: action, plan: outcome.plan ?? [], changed: outcome.changed });
+    } catch (error) {
+      const { code, message, hint } = toProvError(error).toJSON();
+      checks.push({ name: component.name, wave, operation: action, plan: [], changed: false, error: { code, message, ...(hint === undefined ? {} : { hint }) } });
     }
   }
-  return { cluster, operation, waves: waves.map((wave) => wave.map((component) => component.name)), components: checks, ok: checks.every((check) => check.error === undefined) };
+  return { cluster, operation, waves, components: checks, ok: checks.every((check) => check.error === undefined) };
 }

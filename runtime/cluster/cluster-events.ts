@@ -10,7 +10,7 @@ export type ClusterEvent =
   | { type: 'operation-started'; cluster: string; operation: ClusterOperation; waves: string[][] }
   | { type: 'wave-started'; cluster: string; wave: number; components: string[] }
   | { type: 'component-skipped'; cluster: string; component: string; reason: 'already-deployed' }
-  | { type: 'component-started'; cluster: string; component: string; state: 'installing' | 'rolling-back' | 'deleting' }
+  | { type: 'component-started'; cluster: string; component: string; state: ComponentState }
   | { type: 'component-finished'; cluster: string; component: string; state: ComponentState; error?: ProvErrorJson }
   | { type: 'rollback-started'; cluster: string; components: string[] }
   | { type: 'operation-finished'; cluster: string; operation: ClusterOperation; ok: boolean };

@@ -17,4 +17,10 @@ export interface ComponentRunner {
   uninstall(component: ClusterComponent, signal: AbortSignal): Promise<void>;
   /** The component's live status as its task service reports it (for `prov cluster status`). */
   status(component: ClusterComponent): Promise<unknown>;
+  /** Brings an installed component to `component`'s version and config (`prov cluster upgrade`). */
+  upgrade(component: ClusterComponent, signal: AbortSignal): Promise<void>;
+  /** Applies `component`'s config, e.g. a new replica count, to an installed component (`prov cluster scale`). */
+  configure(component: ClusterComponent, signal: AbortSignal): Promise<void>;
+  /** Restarts an installed component (`prov cluster restart-component`). */
+  restart(component: ClusterComponent, signal: AbortSignal): Promise<void>;
 }

@@ -16,17 +16,26 @@ export type ComponentState =
   | 'rollback-failed'
   | 'deleting'
   | 'deleted'
-  | 'delete-failed';
+  | 'delete-failed'
+  | 'upgrading'
+  | 'upgrade-failed'
+  | 'scaling'
+  | 'scale-failed'
+  | 'restarting'
+  | 'restart-failed';
 
 /**
  * States in which the component may be (partly) installed: a rollback
  * undoes these. Failed installs are left out: a failed install reports its
  * own error, and undoing it is the task service's business.
  */
-export const MAY_BE_INSTALLED: ReadonlySet<ComponentState> = new Set(['installing', 'deployed', 'rolling-back', 'rollback-failed', 'deleting', 'delete-failed']);
+export const MAY_BE_INSTALLED: ReadonlySet<ComponentState> = new Set([
+  'installing', 'deployed', 'rolling-back', 'rollback-failed', 'deleting', 'delete-failed',
+  'upgrading', 'upgrade-failed', 'scaling', 'scale-failed', 'restarting', 'restart-failed',
+]);
 
 /** The states written before the runner is called: found after a crash, they mark what was in flight. */
-export const IN_FLIGHT: ReadonlySet<ComponentState> = new Set(['installing', 'rolling-back', 'deleting']);
+export const IN_FLIGHT: ReadonlySet<ComponentState> = new Set(['installing', 'rolling-back', 'deleting', 'upgrading', 'scaling', 'restarting']);
 
 /** One component's line in a report or a recorded status. */
 export interface ComponentOutcome {
@@ -50,4 +59,4 @@ export interface ClusterReport {
   error?: ProvErrorJson;
 }
 
-export type ClusterOperation = 'deploy' | 'rollback' | 'delete';
+export type ClusterOperation = 'deploy' | 'rollback' | 'delete' | 'upgrade' | 'scale' | 'restart';

@@ -9,6 +9,7 @@ const componentSchema = z.object({
   enabled: z.boolean().optional(),
   dependencies: z.array(z.string()).optional(),
   config: z.record(z.string(), z.unknown()).optional(),
+  resources: z.object({ replicas: z.number().int().min(0).optional() }).loose().optional(),
 }).loose();
 
 /**
@@ -27,11 +28,15 @@ export function declaredComponents(cluster: string, declared: unknown): ClusterC
   }
   return result.data
     .filter((component) => component.enabled !== false)
-    .map(({ name, taskserv, version, dependencies, config }) => ({
-      name,
-      ...(taskserv === undefined ? {} : { taskserv }),
-      ...(version === undefined ? {} : { version }),
-      ...(dependencies === undefined ? {} : { dependencies }),
-      ...(config === undefined ? {} : { config }),
-    }));
+    .map(({ name, taskserv, version, dependencies, config, resources }) => {
+      const replicas = resources?.replicas;
+      const merged = replicas === undefined || config?.['replicas'] !== undefined ? config : { ...config, replicas };
+      return {
+        name,
+        ...(taskserv === undefined ? {} : { taskserv }),
+        ...(version === undefined ? {} : { version }),
+        ...(dependencies === undefined ? {} : { dependencies }),
+        ...(merged === undefined ? {} : { config: merged }),
+      };
+    });
 }

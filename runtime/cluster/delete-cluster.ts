@@ -25,7 +25,7 @@ export async function deleteCluster(cluster: string, components: readonly Cluste
   const plan = planDeployment(components);
   const signal = options.signal ?? new AbortController().signal;
   const emit = emitter(options.onEvent);
-  const records = DeploymentRecords.begin(cluster, 'delete', options.env ?? process.env, (open) => open.recordForDelete(plan));
+  const records = DeploymentRecords.begin(cluster, 'delete', options.env ?? process.env, (open) => open.recordForDelete(plan), options.server);
   const outcomes = new Map<string, Pick<ComponentOutcome, 'state' | 'error'>>();
   let firstFailure: { component: string; error: ProvErrorJson } | undefined;
   const mayStart = () => firstFailure === undefined && !signal.aborted;

@@ -18,6 +18,8 @@ export interface ClusterOperationOptions {
   onEvent?: ClusterEventListener;
   /** Where the store is ($PROV_HOME). */
   env?: NodeJS.ProcessEnv;
+  /** The inventory server it runs on, recorded with the deployment. */
+  server?: string;
 }
 
 export interface DeployClusterOptions extends ClusterOperationOptions {
@@ -66,7 +68,7 @@ export async function deployCluster(cluster: string, components: readonly Cluste
   let alreadyDeployed = new Set<string>();
   const records = DeploymentRecords.begin(cluster, 'deploy', options.env ?? process.env, (open) => {
     alreadyDeployed = open.resetForDeploy(plan, options.resume ?? true);
-  });
+  }, options.server);
 
   const outcomes = new Map<string, Pick<ComponentOutcome, 'state' | 'error'>>();
   const deployedNow: ClusterComponent[] = [];

@@ -23,6 +23,8 @@ export interface RecordedComponent extends ComponentOutcome {
  */
 export interface DeploymentStatus {
   cluster: string;
+  /** The inventory server it is deployed on (unknown for records older than that column). */
+  server?: string;
   operation: ClusterOperation;
   state: 'running' | 'succeeded' | 'failed' | 'interrupted';
   pid: number;
@@ -35,6 +37,7 @@ export interface DeploymentStatus {
 
 interface DeploymentRow {
   cluster: string;
+  server: string | null;
   operation: string;
   state: string;
   pid: number;
@@ -91,8 +94,9 @@ export class DeploymentRecords {
   /**
    * Claims `cluster` for `operation` and lets `prepare` adjust its component
    * rows, in one transaction. Throws ClusterBusy when it is already claimed.
+   * `server`, when given, is recorded as where the cluster is deployed.
    */
-  static begin(cluster: string, operation: ClusterOperation, env: NodeJS.ProcessEnv, prepare: (records: DeploymentRecords) => void): DeploymentRecords {
+  static begin(cluster: string, operation: ClusterOperation, env: NodeJS.ProcessEnv, prepare: (records: DeploymentRecords) => void, server?: string): DeploymentRecords {
     const home = provHome(env);
     const key = `${home}\0${cluster}`;
     if (ACTIVE.has(key)) throw busy(cluster, process.pid);
@@ -104,9 +108,10 @@ export class DeploymentRecords {
         if (row !== undefined && row.state === 'running' && row.pid !== process.pid && isAlive(row.pid)) throw busy(cluster, row.pid);
         const now = new Date().toISOString();
         store.db
-          .prepare(`INSERT INTO cluster_deployments (cluster, operation, state, pid, started_at, updated_at) VALUES (?, ?, 'running', ?, ?, ?)
-                    ON CONFLICT (cluster) DO UPDATE SET operation = excluded.operation, state = 'running', pid = excluded.pid, started_at = excluded.started_at, updated_at = excluded.updated_at`)
-          .run(cluster, operation, process.pid, now, now);
+          .prepare(`INSERT INTO cluster_deployments (cluster, operation, state, pid, started_at, updated_at, server) VALUES (?, ?, 'running', ?, ?, ?, ?)
+                    ON CONFLICT (cluster) DO UPDATE SET operation = excluded.operation, state = 'running', pid = excluded.pid, started_at = excluded.started_at,
+                      updated_at = excluded.updated_at, server = COALESCE(excluded.server, server)`)
+          .run(cluster, operation, process.pid, now, now, server ?? null);
         prepare(records);
       });
     } catch (error) {
@@ -156,6 +161,17 @@ export class DeploymentRecords {
         const row = recorded.get(component.name);
         this.#upsert(component, index, componentHash(component), row?.state ?? 'not-started', row?.deployedSeq ?? null, row?.error);
       }
+    });
+  }
+
+  /**
+   * Commits a component's new definition (an upgrade or a scale changed its
+   * version or config) with its state, keeping its place in the deploy order.
+   */
+  replace(component: ClusterComponent, wave: number, state: ComponentState): void {
+    this.store.transaction(() => {
+      const row = this.components().find((each) => each.name === component.name);
+      this.#upsert(component, wave, componentHash(component), state, row?.deployedSeq ?? null);
     });
   }
 
@@ -210,6 +226,7 @@ function readStatus(store: Store, cluster: string, home: string): DeploymentStat
   const stillRunning = running && (row.pid === process.pid ? ACTIVE.has(`${home}\0${cluster}`) : isAlive(row.pid));
   return {
     cluster,
+    ...(row.server === null ? {} : { server: row.server }),
     operation: row.operation as ClusterOperation,
     state: running && !stillRunning ? 'interrupted' : (row.state as DeploymentStatus['state']),
     pid: row.pid,

@@ -9,6 +9,9 @@ import { runOperation } from '../run/run-operation.js';
 import type { ClusterComponent } from './cluster-component.js';
 import type { ComponentRunner } from './component-runner.js';
 
+/** The task service operations a cluster's orchestration calls; each gets the component's `config` as its input. */
+export type ComponentOperation = 'install' | 'uninstall' | 'status' | 'upgrade' | 'configure' | 'restart';
+
 export interface TaskservRunnerOptions {
   /**
    * Loads a task service by name into a sandbox of its own, with its own
@@ -23,8 +26,10 @@ export interface TaskservRunnerOptions {
 /**
  * The runner prov deploys clusters with: each component's task service
  * (`taskserv`, default the component's name) runs in a sandbox of its own,
- * with its own grant, on the target server; `install` gets the component's
- * `config` as its input, `uninstall` and `status` too. A task service whose
+ * with its own grant, on the target server; every operation (install,
+ * uninstall, status, upgrade, configure, restart) gets the component's
+ * `config` as its input, so a task service written for clusters accepts its
+ * install fields in each of them. A task service whose
  * version is outside the component's range is refused before it runs.
  */
 export class TaskservComponentRunner implements ComponentRunner {
@@ -42,16 +47,28 @@ export class TaskservComponentRunner implements ComponentRunner {
     return this.#call(component, 'status', new AbortController().signal);
   }
 
+  upgrade(component: ClusterComponent, signal: AbortSignal): Promise<void> {
+    return this.#call(component, 'upgrade', signal).then(() => undefined);
+  }
+
+  configure(component: ClusterComponent, signal: AbortSignal): Promise<void> {
+    return this.#call(component, 'configure', signal).then(() => undefined);
+  }
+
+  restart(component: ClusterComponent, signal: AbortSignal): Promise<void> {
+    return this.#call(component, 'restart', signal).then(() => undefined);
+  }
+
   /** The operation in check mode: what it would do (its plan), nothing done. */
-  plan(component: ClusterComponent, operation: 'install' | 'uninstall'): Promise<OperationResult> {
+  plan(component: ClusterComponent, operation: ComponentOperation): Promise<OperationResult> {
     return this.#run(component, operation, new AbortController().signal, true);
   }
 
-  async #call(component: ClusterComponent, operation: 'install' | 'uninstall' | 'status', signal: AbortSignal): Promise<PlainValue> {
+  async #call(component: ClusterComponent, operation: ComponentOperation, signal: AbortSignal): Promise<PlainValue> {
     return (await this.#run(component, operation, signal, false)).result;
   }
 
-  async #run(component: ClusterComponent, operation: 'install' | 'uninstall' | 'status', signal: AbortSignal, check: boolean): Promise<OperationResult> {
+  async #run(component: ClusterComponent, operation: ComponentOperation, signal: AbortSignal, check: boolean): Promise<OperationResult> {
     const name = component.taskserv ?? component.name;
     const extension = await this.options.load(name);
     try {

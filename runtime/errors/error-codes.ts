@@ -66,6 +66,8 @@ export const USER_ERROR_CODES = {
   ClusterBusy: 1,
   /** No deployment of that cluster is recorded. */
   ClusterNotDeployed: 2,
+  /** The cluster is deployed on another inventory server than the one given: operations act where it is. */
+  ClusterElsewhere: 2,
 } as const;
 
 /** Codes for prov's own faults: reported with their cause, exit 1. */

@@ -16,6 +16,14 @@ const createdServer = z.object({
 
 const sshAccess = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), user: z.string().min(1) }).loose();
 
+/** What the operator says about the new server (`prov provider create-server … --identity K --tag T`). */
+export interface CreatedServerOptions {
+  /** The private key prov logs in with; null: the operator's ssh config and agent. */
+  identity: string | null;
+  /** Tags besides `provider-<name>`. */
+  tags: readonly string[];
+}
+
 export interface RecordOutcome {
   recorded?: ServerRecord;
   /** What the operator should know: why it was not recorded, or that its host key is not pinned yet. */
@@ -35,6 +43,7 @@ export async function recordProvidedServer(
   result: PlainValue,
   askSshAccess: (id: string) => Promise<PlainValue>,
   env: NodeJS.ProcessEnv,
+  created: CreatedServerOptions = { identity: null, tags: [] },
   scan: (host: string, port: number) => Promise<string[]> = scanHostKeys,
 ): Promise<RecordOutcome> {
   const parsed = createdServer.safeParse(result);
@@ -59,8 +68,8 @@ export async function recordProvidedServer(
     host: ssh.host,
     port: ssh.port,
     user: ssh.user,
-    identity: null,
-    tags: [`provider-${provider}`],
+    identity: created.identity,
+    tags: [...new Set([`provider-${provider}`, ...created.tags])],
     hostKeys,
     source: `provider:${provider}`,
     createdAt: new Date().toISOString(),

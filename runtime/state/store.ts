@@ -63,6 +63,8 @@ const MIGRATIONS: string[] = [
    )`,
   // Servers a provider created: which provider, its id for the server, status and addresses at creation (JSON).
   `ALTER TABLE servers ADD COLUMN provider TEXT`,
+  // The inventory server a cluster is deployed on: later operations act there, and nowhere else.
+  `ALTER TABLE cluster_deployments ADD COLUMN server TEXT`,
 ];
 
 /** How long a prov process waits for another one's write to finish before it gives up. */

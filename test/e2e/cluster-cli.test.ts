@@ -36,13 +36,27 @@ export default defineTaskserv({
     const probe = await ctx.servers.exec(ctx.target.name, ['/usr/bin/test', '-e', input.path]);
     return { present: probe.code === 0 };
   },
-  configure: none, restart: none, upgrade: none, getCurrentVersion: none, getAvailableVersions: none, checkUpdates: none,
+  // upgrade, configure (scale) and restart leave a file that says what they were given.
+  async upgrade(input: any, ctx: any) {
+    if (input.failUpgrade) throw new Error('the upgrade of ' + input.path + ' fails on purpose');
+    await ctx.servers.exec(ctx.target.name, ['/usr/bin/touch', input.path + '.v' + input.version]);
+    return { upgraded: input.version };
+  },
+  async configure(input: any, ctx: any) {
+    await ctx.servers.exec(ctx.target.name, ['/usr/bin/touch', input.path + '.replicas-' + input.replicas]);
+    return { replicas: input.replicas };
+  },
+  async restart(input: any, ctx: any) {
+    await ctx.servers.exec(ctx.target.name, ['/usr/bin/touch', input.path + '.restarted']);
+    return null;
+  },
+  getCurrentVersion: none, getAvailableVersions: none, checkUpdates: none,
 } as any);
 `;
 
-async function cluster(name: string, components: unknown[]): Promise<string> {
+async function cluster(name: string, components: unknown[], version = '1.0.0'): Promise<string> {
   return writeRegistrableExtension(path.join(work, name), {
-    name, version: '1.0.0', type: 'cluster',
+    name, version, type: 'cluster',
     source: `import { defineCluster } from 'prov/sdk';\nexport default defineCluster({ components: ${JSON.stringify(components)} } as any);\n`,
   });
 }
@@ -138,6 +152,70 @@ describe('prov cluster, through registered task services on a real target (local
     expect(existsSync(marker('wrong'))).toBe(false);
   });
 
+  it('upgrade, scale and restart-component go one component at a time, on the server the deploy recorded', async () => {
+    const v1 = [
+      { name: 'db', taskserv: 'marker-a', config: { path: marker('r-db'), version: '1' } },
+      { name: 'api', taskserv: 'marker-b', dependencies: ['db'], config: { path: marker('r-api'), version: '1' }, resources: { replicas: 2 } },
+      { name: 'old', taskserv: 'marker-a', config: { path: marker('r-old') } },
+    ];
+    let dir = await cluster('rolling', v1);
+    expect((await runProv(['cluster', 'create', dir, '--server', 'tag:local', '--json'], { env })).json).toMatchObject({ ok: true });
+    const human = await runProv(['cluster', 'status', dir], { env });
+    expect(human.stdout).toMatch(/^rolling on local: last deploy succeeded/);
+    expect(human.stdout).toMatch(/ {2}api +deployed +live: \{"present":true\}/);
+
+    // Version 2 of the definition: db changes, api does not, cache is new, old is gone.
+    dir = await cluster('rolling', [
+      { ...v1[0], config: { path: marker('r-db'), version: '2' } },
+      v1[1],
+      { name: 'cache', taskserv: 'marker-b', dependencies: ['db'], config: { path: marker('r-cache') } },
+    ], '2.0.0');
+    const planned = await runProv(['cluster', 'upgrade', dir, '--check', '--json'], { env });
+    expect(planned.json.result.components.map((step: { name: string; operation: string }) => `${step.operation} ${step.name}`)).toEqual(['upgrade db', 'install cache', 'uninstall old']);
+    expect(existsSync(marker('r-db.v2')) || existsSync(marker('r-cache'))).toBe(false);
+    expect((await runProv(['cluster', 'status', dir, '--json', '--no-live'], { env })).json.result.operation).toBe('deploy');
+
+    const upgraded = await runProv(['cluster', 'upgrade', dir, '--json'], { env });
+    expect(upgraded.json, upgraded.stderr).toMatchObject({ ok: true, changed: true, result: { operation: 'upgrade' } });
+    expect(upgraded.json.result.components.map((component: { name: string; state: string }) => `${component.name} ${component.state}`)).toEqual(['db deployed', 'cache deployed', 'old deleted']);
+    expect([existsSync(marker('r-db.v2')), existsSync(marker('r-cache')), existsSync(marker('r-old'))]).toEqual([true, true, false]);
+    const nothing = await runProv(['cluster', 'upgrade', dir], { env });
+    expect(nothing.stderr).toContain('✓ upgrade of cluster rolling: nothing to do, every component is as asked');
+
+    const scaled = await runProv(['cluster', 'scale', dir, '--replicas', '3', '--json'], { env });
+    expect(scaled.json.result.components).toEqual([{ name: 'api', wave: 1, state: 'deployed' }]);
+    expect(existsSync(marker('r-api.replicas-3'))).toBe(true);
+    const recorded = (await runProv(['cluster', 'status', dir, '--json', '--no-live'], { env })).json.result;
+    expect(recorded.components.find((row: { name: string }) => row.name === 'api').component.config).toEqual({ path: marker('r-api'), version: '1', replicas: 3 });
+
+    expect((await runProv(['cluster', 'restart-component', dir, 'api'], { env })).code).toBe(0);
+    expect(existsSync(marker('r-api.restarted'))).toBe(true);
+    const unknown = await runProv(['cluster', 'restart-component', dir, 'nope', '--json'], { env });
+    expect(unknown.json.error).toMatchObject({ code: 'Usage', message: 'Component "nope" of cluster "rolling" is not installed' });
+
+    // Another server than the one recorded is refused.
+    const knownHosts = path.join(work, 'other_known_hosts');
+    await writeFile(knownHosts, '[127.0.0.1]:2299 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHUnDl3iuoWfGMU0pkLBN0h9ltSq1GAmSk0A2ik7wLeJ\n');
+    expect((await runProv(['server', 'add', 'other', '--host', '127.0.0.1', '--port', '2299', '--known-hosts', knownHosts], { env })).code).toBe(0);
+    const elsewhere = await runProv(['cluster', 'scale', dir, '--replicas', '1', '--server', 'other', '--json'], { env });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.json.error).toMatchObject({ code: 'ClusterElsewhere', message: 'Cluster "rolling" is deployed on local, not other' });
+
+    // An upgrade that fails stops there: nothing after it is tried, nothing is rolled back.
+    dir = await cluster('rolling', [
+      { ...v1[0], config: { path: marker('r-db'), version: '3', failUpgrade: true } },
+      { ...v1[1], config: { path: marker('r-api'), version: '3' } },
+      { name: 'cache', taskserv: 'marker-b', dependencies: ['db'], config: { path: marker('r-cache') } },
+    ], '3.0.0');
+    const failed = await runProv(['cluster', 'upgrade', dir, '--json'], { env });
+    expect(failed.code).toBe(1);
+    expect(failed.json.error.message).toMatch(/^Upgrading cluster "rolling" failed at component "db": .*fails on purpose(.|\n)*; no component was changed; not tried: api$/);
+    expect(existsSync(marker('r-api.v3'))).toBe(false);
+    const after = (await runProv(['cluster', 'status', dir, '--json', '--no-live'], { env })).json.result;
+    expect(after.components.map((row: { name: string; state: string }) => `${row.name} ${row.state}`)).toEqual(['db upgrade-failed', 'old deleted', 'api deployed', 'cache deployed']);
+    expect((await runProv(['cluster', 'delete', dir], { env })).code).toBe(0);
+  });
+
   it('a dependency cycle is refused with its path before anything is installed', async () => {
     const dir = await cluster('cyclic', [
       { name: 'a', taskserv: 'marker-a', dependencies: ['c'], config: { path: marker('ca') } },
@@ -185,7 +263,7 @@ describe('prov cluster killed mid-deploy', { timeout: 120_000 }, () => {
     expect(status.json.result).toMatchObject({ operation: 'deploy', state: 'interrupted', inFlight: ['second'] });
     expect(status.json.result.components.map((component: { name: string; state: string }) => `${component.name} ${component.state}`)).toEqual(['first deployed', 'second installing', 'third not-started']);
     const human = await runProv(['cluster', 'status', dir], { env });
-    expect(human.stdout).toMatch(/^killed: last deploy interrupted \(.*\); in flight when it stopped: second\n/);
+    expect(human.stdout).toMatch(/^killed on local: last deploy interrupted \(.*\)\n  the prov process \(\d+\) that ran it is gone; in flight when it stopped: second\n  run prov cluster create .* again to resume it/);
 
     // The re-run: first is skipped, second and third installed (no longer held).
     await rm(marker('k-hold'));

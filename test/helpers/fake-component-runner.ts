@@ -3,7 +3,9 @@ import type { ComponentRunner } from '../../runtime/cluster/component-runner.ts'
 
 /** One call the fake saw, with when it started and ended (performance.now(), ms). */
 export interface FakeCall {
-  action: 'install' | 'uninstall';
+  action: 'install' | 'uninstall' | 'upgrade' | 'configure' | 'restart';
+  /** The component's config as the call got it. */
+  config?: Record<string, unknown>;
   name: string;
   start: number;
   end?: number;
@@ -23,6 +25,8 @@ export class FakeComponentRunner implements ComponentRunner {
   readonly delays: Record<string, number> = {};
   readonly failInstall = new Set<string>();
   readonly failUninstall = new Set<string>();
+  /** Components whose upgrade, configure or restart fails. */
+  readonly failChange = new Set<string>();
   readonly hang = new Set<string>();
   onCall: ((action: FakeCall['action'], component: ClusterComponent) => void) | undefined;
   running = 0;
@@ -40,6 +44,18 @@ export class FakeComponentRunner implements ComponentRunner {
 
   uninstall(component: ClusterComponent, signal: AbortSignal): Promise<void> {
     return this.#call('uninstall', component, signal, this.failUninstall);
+  }
+
+  upgrade(component: ClusterComponent, signal: AbortSignal): Promise<void> {
+    return this.#call('upgrade', component, signal, this.failChange);
+  }
+
+  configure(component: ClusterComponent, signal: AbortSignal): Promise<void> {
+    return this.#call('configure', component, signal, this.failChange);
+  }
+
+  restart(component: ClusterComponent, signal: AbortSignal): Promise<void> {
+    return this.#call('restart', component, signal, this.failChange);
   }
 
   async status(component: ClusterComponent): Promise<unknown> {
@@ -61,13 +77,13 @@ export class FakeComponentRunner implements ComponentRunner {
     const installed = new Set<string>();
     for (const call of [...this.calls].filter((entry) => entry.outcome === 'ok').sort((a, b) => a.end! - b.end!)) {
       if (call.action === 'install') installed.add(call.name);
-      else installed.delete(call.name);
+      else if (call.action === 'uninstall') installed.delete(call.name);
     }
     return [...installed].sort();
   }
 
   async #call(action: FakeCall['action'], component: ClusterComponent, signal: AbortSignal, fail: ReadonlySet<string>): Promise<void> {
-    const call: FakeCall = { action, name: component.name, start: performance.now() };
+    const call: FakeCall = { action, name: component.name, start: performance.now(), ...(component.config === undefined ? {} : { config: component.config }) };
     this.calls.push(call);
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);

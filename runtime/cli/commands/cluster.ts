@@ -1,26 +1,29 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { denyingPrompter } from '../../../host-api/policy/prompter.js';
+import { changeCluster, type ChangeOperation } from '../../cluster/change-cluster.js';
+import { restartSteps, scaleSteps, upgradeSteps } from '../../cluster/change-steps.js';
 import type { ClusterComponentInput } from '../../cluster/cluster-component.js';
-import type { ClusterEvent } from '../../cluster/cluster-events.js';
-import type { ClusterReport } from '../../cluster/component-state.js';
-import { checkCluster, type ClusterCheck } from '../../cluster/check-cluster.js';
+import { checkCluster, deployOrDeleteSteps, type ClusterCheck } from '../../cluster/check-cluster.js';
+import type { ComponentStep } from '../../cluster/component-step.js';
+import { MAY_BE_INSTALLED, type ClusterReport } from '../../cluster/component-state.js';
 import { declaredComponents } from '../../cluster/declared-components.js';
 import { deleteCluster } from '../../cluster/delete-cluster.js';
 import { deployCluster } from '../../cluster/deploy-cluster.js';
+import type { DeploymentStatus } from '../../cluster/deployment-records.js';
 import { planDeployment } from '../../cluster/deployment-plan.js';
 import { deploymentStatus } from '../../cluster/deployment-status.js';
 import { TaskservComponentRunner } from '../../cluster/taskserv-component-runner.js';
 import { escapeControl } from '../../data/control-characters.js';
-import type { PlainValue } from '../../data/plain-data.js';
-import { toPlainData } from '../../data/plain-data.js';
-import { requireServer } from '../../inventory/require-server.js';
-import { ProvError, type ErrorCode } from '../../errors/index.js';
+import { toPlainData, type PlainValue } from '../../data/plain-data.js';
+import { ProvError, toProvError, type ErrorCode } from '../../errors/index.js';
 import { resolveExtension } from '../../extension/extension-source.js';
 import { loadExtension, type LoadedExtension } from '../../extension/load-extension.js';
 import { readInventory } from '../../inventory/read-inventory.js';
+import { selectServers } from '../../inventory/require-server.js';
 import type { PlanEntry } from '../../sandbox/operation-result.js';
 import { codeCacheDir } from '../../state/prov-home.js';
+import { clusterProgress } from '../cluster-progress.js';
 import type { CommandContext } from '../command-context.js';
 import { grantOptionsSchema, operatorSetup } from '../grant-options.js';
 import { printJsonSuccess } from '../output.js';
@@ -33,97 +36,182 @@ const optionsSchema = z.object({
   policy: z.string().optional(),
   json: z.boolean().default(false),
   check: z.boolean().default(false),
+  replicas: z.coerce.number().int().min(0).max(10_000).optional(),
+  component: z.string().optional(),
+  live: z.boolean().default(true),
 });
 type ClusterOptions = z.infer<typeof optionsSchema>;
 
+/** A cluster as a command works on it: its name, declared components, and the one server it is (to be) deployed on. */
+interface ClusterTarget {
+  name: string;
+  components: ClusterComponentInput[];
+  server: string;
+  status: DeploymentStatus | undefined;
+  options: ClusterOptions;
+}
+
 /**
- * `prov cluster <create|delete|status|list-components|component-status>`:
- * the runtime orders a cluster's components, installs each through its
- * registered task service (a sandbox and a grant of its own) on `--server`,
- * rolls back on failure, and records every step. Grants come from the
- * policy file (`prov grant <taskserv>`): a deploy never stops to ask.
+ * `prov cluster <create|delete|upgrade|scale|restart-component|status|
+ * list-components|component-status>`: the runtime orders a cluster's
+ * components, installs each through its registered task service (a sandbox
+ * and a grant of its own) on one inventory server, rolls back on failure,
+ * and records every step — including the server, so later operations act
+ * there without being told. Grants come from the policy file (`prov grant
+ * <taskserv>`): a cluster operation never stops to ask.
  */
 export function clusterCommand(cli: CommandContext): Command {
-  const cluster = new Command('cluster').description('deploy, delete and inspect clusters: compositions of task services ordered and rolled back by prov');
+  const cluster = new Command('cluster').description('deploy, change, delete and inspect clusters: compositions of task services ordered and rolled back by prov');
   const common = (command: Command) => command
     .argument('<name>', 'a registered cluster, or its directory (./name)')
+    .option('--server <name>', 'the inventory server (or tag:T matching exactly one); default: where the cluster is deployed')
     .option('--policy <file>', 'the policy file the task services\' grants come from (default: $PROV_HOME/policy.toml)')
     .option('--json', 'print one JSON document on stdout');
-  common(cluster.command('create'))
+  const checkable = (command: Command, what: string) => common(command).option('--check', `plan only: ${what} in check mode, in order; nothing is changed or recorded`);
+
+  checkable(cluster.command('create'), 'each component\'s install')
     .description('deploy the components in dependency order, independent ones in parallel; roll back what was deployed if one fails; a re-run resumes')
-    .requiredOption('--server <name>', 'the inventory server the components are installed on')
     .option('--concurrency <n>', 'components of a wave installed at once', '4')
-    .option('--check', 'plan only: each component\'s install in check mode, in deploy order; nothing is installed or recorded')
-    .action(async (name: string, raw: unknown) => withCluster(cli, name, raw, async (components, options, clusterName) => {
-      if (options.check) return printCheck(cli, await checkCluster(clusterName, components, runner(cli, options), 'deploy'));
-      return report(cli, await deployCluster(clusterName, components, runner(cli, options), { concurrency: options.concurrency, env: cli.env, onEvent: progress(cli, options) }));
-    }));
-  common(cluster.command('delete'))
+    .action(async (name: string, raw: unknown) => {
+      const target = await clusterTarget(cli, name, raw, 'create');
+      if (target.options.check) return printCheck(cli, await checkSteps(cli, target, 'deploy', deployOrDeleteSteps(target.components, 'deploy')));
+      const progress = clusterProgress(cli, target.options.json);
+      return report(cli, await deployCluster(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done));
+    });
+  checkable(cluster.command('delete'), 'each component\'s uninstall')
     .description('uninstall the components in reverse dependency order')
-    .requiredOption('--server <name>', 'the inventory server the components are installed on')
     .option('--concurrency <n>', 'components of a wave uninstalled at once', '4')
-    .option('--check', 'plan only: each component\'s uninstall in check mode, in reverse order; nothing is removed or recorded')
-    .action(async (name: string, raw: unknown) => withCluster(cli, name, raw, async (components, options, clusterName) => {
-      if (options.check) return printCheck(cli, await checkCluster(clusterName, components, runner(cli, options), 'delete'));
-      return report(cli, await deleteCluster(clusterName, components, runner(cli, options), { concurrency: options.concurrency, env: cli.env, onEvent: progress(cli, options) }));
-    }));
+    .action(async (name: string, raw: unknown) => {
+      const target = await clusterTarget(cli, name, raw, 'delete');
+      if (target.options.check) return printCheck(cli, await checkSteps(cli, target, 'delete', deployOrDeleteSteps(target.components, 'delete')));
+      const progress = clusterProgress(cli, target.options.json);
+      return report(cli, await deleteCluster(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done));
+    });
+  checkable(cluster.command('upgrade'), 'each changed component\'s upgrade')
+    .description('bring the deployment to the cluster\'s definition as registered now, one component at a time: changed ones upgraded, new ones installed, dropped ones uninstalled')
+    .action(async (name: string, raw: unknown) => {
+      const target = await clusterTarget(cli, name, raw, 'upgrade');
+      await change(cli, target, 'upgrade', upgradeSteps(target.components, deployed(target)));
+    });
+  checkable(cluster.command('scale'), 'each component\'s configure')
+    .description('set the replica count of the components that have one (or of --component), one at a time, through their task service\'s configure')
+    .requiredOption('--replicas <n>', 'the replica count')
+    .option('--component <name>', 'only this component')
+    .action(async (name: string, raw: unknown) => {
+      const target = await clusterTarget(cli, name, raw, 'scale');
+      await change(cli, target, 'scale', scaleSteps(target.name, deployed(target), target.options.replicas!, target.options.component));
+    });
+  checkable(cluster.command('restart-component'), 'the component\'s restart')
+    .description('restart one deployed component through its task service')
+    .argument('<component>', 'the component')
+    .action(async (name: string, componentName: string, raw: unknown) => {
+      const target = await clusterTarget(cli, name, raw, 'restart-component');
+      await change(cli, target, 'restart', restartSteps(target.name, deployed(target), componentName));
+    });
   common(cluster.command('list-components'))
     .description('the components and the waves they deploy in')
     .action(async (name: string, raw: unknown) => {
-      const shown = await withCluster(cli, name, raw, async (components) => {
-        const plan = planDeployment(components);
-        return { waves: plan.waves.map((wave) => wave.map((component) => component.name)), components: components as unknown as PlainValue };
-      });
-      if (cli.json) printJsonSuccess(cli.io, { result: toPlainData(shown) });
-      else shown.waves.forEach((wave, index) => cli.io.stdout.write(`wave ${index + 1}: ${wave.map(escapeControl).join(', ')}\n`));
+      const options = parseOptions(optionsSchema, raw);
+      cli.json = options.json;
+      const { components } = await loadCluster(cli, name);
+      const plan = planDeployment(components);
+      const waves = plan.waves.map((wave) => wave.map((component) => component.name));
+      if (cli.json) printJsonSuccess(cli.io, { result: toPlainData({ waves, components }) });
+      else waves.forEach((wave, index) => cli.io.stdout.write(`wave ${index + 1}: ${wave.map(escapeControl).join(', ')}\n`));
     });
   common(cluster.command('status'))
-    .description('what the last operation recorded, component by component (a killed deploy shows what was in flight)')
+    .description('what the last operation recorded, component by component (a killed deploy shows what was in flight), with each installed component\'s live status from its task service')
+    .option('--no-live', 'only the record: do not ask the task services')
     .action(async (name: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       cli.json = options.json;
       const clusterName = await clusterNameOf(cli, name);
       const status = deploymentStatus(clusterName, cli.env);
       if (status === undefined) throw new ProvError('ClusterNotDeployed', `No deployment of cluster "${clusterName}" is recorded`, { hint: `Deploy it: prov cluster create ${name} --server S.` });
-      if (cli.json) {
-        printJsonSuccess(cli.io, { result: toPlainData(status) });
-        return;
-      }
-      cli.io.stdout.write(`${escapeControl(clusterName)}: last ${status.operation} ${status.state} (${status.updatedAt})${status.inFlight.length > 0 ? `; in flight when it stopped: ${status.inFlight.map(escapeControl).join(', ')}` : ''}\n`);
-      for (const component of status.components) cli.io.stdout.write(`  ${escapeControl(component.name).padEnd(24)} ${component.state}\n`);
+      const live = options.live && status.server !== undefined ? await liveStatus(cli, status, options) : new Map<string, LiveStatus>();
+      printStatus(cli, name, status, live);
     });
   common(cluster.command('component-status'))
     .description('one component\'s live status, as its task service reports it on the server')
     .argument('<component>', 'the component')
-    .requiredOption('--server <name>', 'the inventory server the component is installed on')
     .action(async (name: string, componentName: string, raw: unknown) => {
-      const result = await withCluster(cli, name, raw, async (components, options) => {
-        const component = components.find((each) => each.name === componentName);
-        if (component === undefined) throw new ProvError('Usage', `Cluster ${name} has no component "${componentName}"`, { hint: `Its components: ${components.map((each) => each.name).join(', ')}.` });
-        return runner(cli, options).status({ ...component, dependencies: component.dependencies ?? [] });
-      });
+      const target = await clusterTarget(cli, name, raw, 'component-status');
+      const recorded = target.status?.components.find((each) => each.name === componentName)?.component;
+      const component = recorded ?? target.components.find((each) => each.name === componentName);
+      if (component === undefined) throw new ProvError('Usage', `Cluster ${name} has no component "${componentName}"`, { hint: `Its components: ${target.components.map((each) => each.name).join(', ')}.` });
+      const result = await runner(cli, target).status({ ...component, dependencies: component.dependencies ?? [] });
       if (cli.json) printJsonSuccess(cli.io, { result: toPlainData(result) });
       else cli.io.stdout.write(`${escapeControl(JSON.stringify(result, null, 2))}\n`);
     });
   return cluster;
 }
 
-/** Loads the cluster (no grant: only its declared components are read), then works on them. */
-async function withCluster<T>(cli: CommandContext, reference: string, raw: unknown, work: (components: ClusterComponentInput[], options: ClusterOptions, cluster: string) => Promise<T>): Promise<T> {
+/**
+ * Loads the cluster (no grant: only its declared components are read) and
+ * settles the server: `--server` (a name, or a tag matching exactly one
+ * server), else the one its deployment is recorded on. A cluster that may
+ * still be installed on one server is not operated on another.
+ */
+async function clusterTarget(cli: CommandContext, reference: string, raw: unknown, command: string): Promise<ClusterTarget> {
   const options = parseOptions(optionsSchema, raw);
   cli.json = options.json;
-  requireServer(readInventory(cli.env), options.server);
+  const inventory = readInventory(cli.env);
+  const selected = options.server === undefined ? undefined : selectServers(inventory, options.server);
+  if (selected !== undefined && selected.length > 1) {
+    throw new ProvError('Usage', `--server ${options.server} matches ${selected.length} servers (${selected.map((server) => server.name).join(', ')}); a cluster is deployed on one server`, {
+      hint: 'Name one server, or a tag only it has.',
+    });
+  }
+  const { name, components } = await loadCluster(cli, reference);
+  const status = deploymentStatus(name, cli.env);
+  const recordedServer = status?.components.some((row) => MAY_BE_INSTALLED.has(row.state)) ? status.server : undefined;
+  const server = selected?.[0]?.name ?? recordedServer;
+  if (server === undefined) {
+    throw new ProvError('Usage', `prov cluster ${command} ${reference} needs --server: no deployment of ${name} records one`, { hint: 'Name the inventory server: --server NAME (prov server list).' });
+  }
+  if (recordedServer !== undefined && server !== recordedServer) {
+    throw new ProvError('ClusterElsewhere', `Cluster "${name}" is deployed on ${recordedServer}, not ${server}`, {
+      hint: `Leave --server out to act on ${recordedServer}; to move it, prov cluster delete ${reference} first.`,
+      details: { cluster: name, server: recordedServer },
+    });
+  }
+  return { name, components, server, status, options };
+}
+
+/** The cluster's name and declared components, read from its code in a sandbox with no grant. */
+async function loadCluster(cli: CommandContext, reference: string): Promise<{ name: string; components: ClusterComponentInput[] }> {
   const source = await resolveExtension(reference, { env: cli.env, type: 'cluster' });
   const { name, type } = source.loaded.manifest.extension;
   if (type !== 'cluster') throw new ProvError('Usage', `${name} is a ${type}, not a cluster`, { hint: `Use prov ${type} <operation> ${reference}.` });
   const extension = await loadExtension(source, { log: new StderrLogSink('info', cli.io.stderr), env: cli.env, inventory: [], codeCacheDir: codeCacheDir(cli.env) });
-  let components: ClusterComponentInput[];
   try {
-    components = declaredComponents(name, extension.sandbox.description.components);
+    return { name, components: declaredComponents(name, extension.sandbox.description.components) };
   } finally {
     extension.sandbox.dispose();
   }
-  return work(components, options, name);
+}
+
+function deployed(target: ClusterTarget): DeploymentStatus {
+  if (target.status === undefined) {
+    throw new ProvError('ClusterNotDeployed', `No deployment of cluster "${target.name}" is recorded`, { hint: `Deploy it first: prov cluster create ${target.name} --server S.` });
+  }
+  return target.status;
+}
+
+/** upgrade, scale and restart-component: the steps one at a time, or their plans under --check. */
+async function change(cli: CommandContext, target: ClusterTarget, operation: ChangeOperation, steps: ComponentStep[]): Promise<void> {
+  if (target.options.check) return printCheck(cli, await checkSteps(cli, target, operation, { waves: steps.map((step) => [step.component.name]), steps }));
+  if (steps.length === 0) {
+    if (cli.json) printJsonSuccess(cli.io, { result: toPlainData({ cluster: target.name, operation, ok: true, components: [] }), changed: false });
+    else cli.io.stderr.write(`✓ ${operation} of cluster ${escapeControl(target.name)}: nothing to do, every component is as asked\n`);
+    return;
+  }
+  const progress = clusterProgress(cli, target.options.json);
+  report(cli, await changeCluster(target.name, operation, steps, runner(cli, target), { env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done));
+}
+
+function checkSteps(cli: CommandContext, target: ClusterTarget, operation: ClusterCheck['operation'], work: { waves: string[][]; steps: ComponentStep[] }): Promise<ClusterCheck> {
+  return checkCluster(target.name, operation, work.waves, work.steps, runner(cli, target));
 }
 
 async function clusterNameOf(cli: CommandContext, reference: string): Promise<string> {
@@ -132,8 +220,9 @@ async function clusterNameOf(cli: CommandContext, reference: string): Promise<st
 }
 
 /** Each component's task service: registered, in a sandbox of its own, with the policy's grant for it. */
-function runner(cli: CommandContext, options: ClusterOptions): TaskservComponentRunner {
+function runner(cli: CommandContext, target: Pick<ClusterTarget, 'server' | 'options'>): TaskservComponentRunner {
   const inventory = readInventory(cli.env);
+  const { options } = target;
   const load = async (taskserv: string): Promise<LoadedExtension> => {
     const source = await resolveExtension(taskserv, { env: cli.env, type: 'taskserv' });
     const { name, type } = source.loaded.manifest.extension;
@@ -149,20 +238,63 @@ function runner(cli: CommandContext, options: ClusterOptions): TaskservComponent
       inventory,
     });
   };
-  return new TaskservComponentRunner({ load, target: { name: options.server! } });
+  return new TaskservComponentRunner({ load, target: { name: target.server } });
 }
 
-/** Plain progress lines on stderr (a deploy can take minutes). */
-function progress(cli: CommandContext, options: ClusterOptions): (event: ClusterEvent) => void {
-  return (event) => {
-    if (options.json) return;
-    const line = (text: string) => cli.io.stderr.write(`${escapeControl(text)}\n`);
-    if (event.type === 'wave-started') line(`wave ${event.wave + 1}: ${event.components.join(', ')}`);
-    else if (event.type === 'component-started') line(`  ${event.component}: ${event.state}…`);
-    else if (event.type === 'component-skipped') line(`  ${event.component}: already deployed, skipped`);
-    else if (event.type === 'component-finished') line(`  ${event.component}: ${event.state}${event.error === undefined ? '' : ` (${event.error.code}: ${event.error.message})`}`);
-    else if (event.type === 'rollback-started') line(`rolling back: ${event.components.join(', ')}`);
+type LiveStatus = { ok: true; status: PlainValue } | { ok: false; error: { code: string; message: string } };
+
+/** Each installed component's status from its task service, two at a time (each is a sandbox and an SSH session). */
+async function liveStatus(cli: CommandContext, status: DeploymentStatus, options: ClusterOptions): Promise<Map<string, LiveStatus>> {
+  const live = new Map<string, LiveStatus>();
+  const ask = runner(cli, { server: status.server!, options });
+  const installed = status.components.filter((row) => MAY_BE_INSTALLED.has(row.state));
+  const queue = [...installed];
+  const worker = async () => {
+    for (let row = queue.shift(); row !== undefined; row = queue.shift()) {
+      try {
+        live.set(row.name, { ok: true, status: toPlainData(await ask.status(row.component)) });
+      } catch (error) {
+        const { code, message } = toProvError(error).toJSON();
+        live.set(row.name, { ok: false, error: { code, message } });
+      }
+    }
   };
+  await Promise.all([worker(), worker()]);
+  return live;
+}
+
+function printStatus(cli: CommandContext, reference: string, status: DeploymentStatus, live: Map<string, LiveStatus>): void {
+  if (cli.json) {
+    const components = status.components.map((row) => ({ ...row, ...(live.has(row.name) ? { live: live.get(row.name)! } : {}) }));
+    printJsonSuccess(cli.io, { result: toPlainData({ ...status, components }) });
+    return;
+  }
+  const where = status.server === undefined ? '' : ` on ${escapeControl(status.server)}`;
+  const out = (text: string) => cli.io.stdout.write(`${text}\n`);
+  out(`${escapeControl(status.cluster)}${where}: last ${status.operation} ${status.state} (${status.updatedAt})`);
+  if (status.state === 'interrupted') {
+    out(`  the prov process (${status.pid}) that ran it is gone${status.inFlight.length > 0 ? `; in flight when it stopped: ${status.inFlight.map(escapeControl).join(', ')}` : ''}`);
+    out(status.operation === 'deploy'
+      ? `  run prov cluster create ${escapeControl(reference)} again to resume it (deployed components are skipped), or prov cluster delete ${escapeControl(reference)} to remove what it installed`
+      : `  run prov cluster ${status.operation === 'restart' ? 'restart-component' : status.operation} ${escapeControl(reference)} again to finish it`);
+  }
+  const width = Math.max(12, ...status.components.map((row) => row.name.length));
+  for (const row of status.components) {
+    const seen = live.get(row.name);
+    const liveText = seen === undefined ? '' : seen.ok ? `  live: ${summary(seen.status)}` : `  live: ${seen.error.code}: ${seen.error.message}`;
+    const error = row.error === undefined ? '' : `  (${row.error.code}: ${row.error.message})`;
+    out(`  ${escapeControl(row.name).padEnd(width)} ${row.state.padEnd(15)}${escapeControl(error)}${escapeControl(liveText)}`);
+  }
+}
+
+/** A task service's status in one line: its status/state/active fields when it has them, else its JSON cut short. */
+function summary(value: PlainValue): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const fields = ['status', 'state', 'active', 'version', 'healthy'].filter((key) => key in value && typeof value[key] !== 'object');
+    if (fields.length > 0) return fields.map((key) => `${key}=${String(value[key])}`).join(' ');
+  }
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
 /** A check-mode cluster operation: each component's plan, in order; a component that could not be planned fails the command. */
@@ -180,6 +312,7 @@ function printCheck(cli: CommandContext, check: ClusterCheck): void {
     return;
   }
   const lines = [`${check.operation} of cluster ${escapeControl(check.cluster)} (check mode: nothing done, nothing recorded)`];
+  if (check.components.length === 0) lines.push('  nothing to do: every component is as asked');
   for (const component of check.components) {
     lines.push(`  ${escapeControl(component.name)} (wave ${component.wave + 1}, ${component.operation}): ${component.plan.length === 0 ? 'nothing would be done' : `${component.plan.length} planned call(s)`}`);
     for (const entry of component.plan) lines.push(`    ${entry.changes ? '~' : '='} ${entry.call} ${escapeControl(entry.target)}: ${escapeControl(entry.summary)}`);
