@@ -12,7 +12,14 @@ export interface ComponentSpec {
   enabled?: boolean;
   /** Names of components that must be deployed first. */
   dependencies?: string[];
+  /**
+   * The task service's input for every operation prov runs for this
+   * component: install, uninstall, status, upgrade, configure (scale) and
+   * restart all get it, so a task service meant for clusters accepts its
+   * install fields in each of them.
+   */
   config?: Record<string, unknown>;
+  /** `replicas` is handed to the task service as `config.replicas` (unless config sets it); `prov cluster scale` changes it. */
   resources?: { cpu?: string; memory?: string; storage?: string; replicas?: number };
 }
 

@@ -41,12 +41,14 @@ describe('servers a provider creates, in the inventory', { timeout: 60_000 }, ()
     expect(planned.json, planned.stderr).toMatchObject({ ok: true });
     expect((await runProv(['server', 'list', '--json'], { env })).json.result.map((server: { name: string }) => server.name)).toEqual(['local']);
 
-    const created = await runProv(['provider', 'create-server', dir, '--input', '{"hostname":"web-9"}', '--json'], { env });
+    const misplaced = await runProv(['provider', 'get-zones', dir, '--tag', 'web', '--json'], { env });
+    expect(misplaced.json.error).toMatchObject({ code: 'Usage', message: '--identity and --tag describe the server a provider\'s create-server makes' });
+    const created = await runProv(['provider', 'create-server', dir, '--input', '{"hostname":"web-9"}', '--identity', 'keys/web_key', '--tag', 'web', '--tag', 'edge', '--json'], { env, cwd: work });
     expect(created.json, created.stderr).toMatchObject({ ok: true, result: { id: 'srv-9' } });
     expect(created.stderr).toContain(`note: web-9 is in the inventory (admin@127.0.0.1:${port}, cloudy id srv-9); web-9 did not answer on 127.0.0.1:${port} yet: recorded without a pinned host key`);
     const listed = (await runProv(['server', 'list', '--json'], { env })).json.result.find((server: { name: string }) => server.name === 'web-9');
     expect(listed).toEqual({
-      name: 'web-9', host: '127.0.0.1', port, user: 'admin', identity: null, tags: ['provider-cloudy'], host_keys: [], source: 'provider:cloudy',
+      name: 'web-9', host: '127.0.0.1', port, user: 'admin', identity: path.join(work, 'keys', 'web_key'), tags: ['provider-cloudy', 'web', 'edge'], host_keys: [], source: 'provider:cloudy',
       provider: { name: 'cloudy', id: 'srv-9', status: 'running', addresses: { public_ipv4: '127.0.0.1' } },
     });
 
