@@ -21,13 +21,14 @@ const MARK: Partial<Record<ComponentState, string>> = {
  * A cluster operation's progress on stderr. On a terminal: one line per
  * component, redrawn in place as its state changes (with how long the ones
  * in flight have been at it), then left on screen as the summary. Anywhere
- * else (a pipe, CI's log): one plain line per event, in order. With --json,
+ * else (a pipe, CI's log, a terminal of no size): one plain line per event, in order. With --json,
  * nothing: stdout carries the one document.
  */
 export function clusterProgress(cli: CommandContext, json: boolean): { onEvent: (event: ClusterEvent) => void; done: () => void } {
   if (json) return { onEvent: () => undefined, done: () => undefined };
   const stream = cli.io.stderr as NodeJS.WriteStream;
-  if (stream.isTTY !== true) return { onEvent: plainLines(cli), done: () => undefined };
+  // A terminal of no known size (rows 0: a pty nobody sized) could show nothing in place: plain lines there too.
+  if (stream.isTTY !== true || stream.rows === 0) return { onEvent: plainLines(cli), done: () => undefined };
 
   const render = createLogUpdate(stream, { showCursor: true });
   const rows = new Map<string, { state: ComponentState | 'skipped'; since: number; note?: string }>();

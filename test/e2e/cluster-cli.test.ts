@@ -216,6 +216,29 @@ describe('prov cluster, through registered task services on a real target (local
     expect((await runProv(['cluster', 'delete', dir], { env })).code).toBe(0);
   });
 
+  it('on a terminal, progress is one line per component redrawn in place, left as the summary', async () => {
+    const dir = await cluster('on-tty', [
+      { name: 'db', taskserv: 'marker-a', config: { path: marker('t-db') } },
+      { name: 'api', taskserv: 'marker-b', dependencies: ['db'], config: { path: marker('t-api') } },
+    ]);
+    const { spawn } = await import('node:child_process');
+    const { PROV_BIN, REPO_ROOT } = await import('../helpers/run-cli.js');
+    // script's pty has no size until told; a real terminal has one.
+    const command = `stty rows 40 cols 120; ${[process.execPath, '--no-node-snapshot', PROV_BIN, 'cluster', 'create', dir, '--server', 'local'].map((part) => `'${part}'`).join(' ')}`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env: { ...process.env, ...env, TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    expect(await new Promise((resolve) => child.on('close', resolve)), output).toBe(0);
+    expect(output).toMatch(/\x1b\[\d*A/); // the cursor goes back up to redraw: not one line per event
+    const plain = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(plain).toContain('deploy of cluster on-tty');
+    expect(plain).toMatch(/… db +installing/);
+    expect(plain).toMatch(/✓ db +deployed/);
+    expect(plain).toMatch(/✓ api +deployed/);
+    expect(plain).not.toContain('wave 1:'); // the plain-lines display is for pipes
+    expect((await runProv(['cluster', 'delete', dir], { env })).code).toBe(0);
+  });
+
   it('a dependency cycle is refused with its path before anything is installed', async () => {
     const dir = await cluster('cyclic', [
       { name: 'a', taskserv: 'marker-a', dependencies: ['c'], config: { path: marker('ca') } },
