@@ -239,6 +239,29 @@ describe('prov cluster, through registered task services on a real target (local
     expect((await runProv(['cluster', 'delete', dir], { env })).code).toBe(0);
   });
 
+  it('the cluster\'s own hooks run after prov\'s orchestration succeeded, on its server, with the report', async () => {
+    const dir = await writeRegistrableExtension(path.join(work, 'hooked'), {
+      name: 'hooked', version: '1.0.0', type: 'cluster',
+      source: `import { defineCluster } from 'prov/sdk';
+export default defineCluster({
+  components: [{ name: 'db', taskserv: 'marker-a', config: { path: ${JSON.stringify(marker('h-db'))} } }],
+  async create(input: any, ctx: any) { return { after: input.operation, on: ctx.target.name, states: input.components.map((c: any) => c.name + ' ' + c.state) }; },
+  async status(_input: any, ctx: any) { return { healthy: true, on: ctx.target.name }; },
+  async delete() { throw new Error('the delete hook fails on purpose'); },
+} as any);
+`,
+    });
+    const created = await runProv(['cluster', 'create', dir, '--server', 'local', '--json'], { env });
+    expect(created.json, created.stderr).toMatchObject({ ok: true, result: { hook: { after: 'deploy', on: 'local', states: ['db deployed'] } } });
+    const status = await runProv(['cluster', 'status', dir, '--json'], { env });
+    expect(status.json.result.hook).toEqual({ ok: true, status: { healthy: true, on: 'local' } });
+    expect(status.json.result.components[0].live).toEqual({ ok: true, status: { present: true } });
+    const deleted = await runProv(['cluster', 'delete', dir, '--json'], { env });
+    expect(deleted.code).toBe(1);
+    expect(deleted.json.error.message).toMatch(/^The delete of cluster "hooked" is done, but its delete hook failed: .*the delete hook fails on purpose/);
+    expect(existsSync(marker('h-db'))).toBe(false);
+  });
+
   it('a dependency cycle is refused with its path before anything is installed', async () => {
     const dir = await cluster('cyclic', [
       { name: 'a', taskserv: 'marker-a', dependencies: ['c'], config: { path: marker('ca') } },

@@ -17,7 +17,8 @@ import { TaskservComponentRunner } from '../../cluster/taskserv-component-runner
 import { escapeControl } from '../../data/control-characters.js';
 import { toPlainData, type PlainValue } from '../../data/plain-data.js';
 import { ProvError, toProvError, type ErrorCode } from '../../errors/index.js';
-import { resolveExtension } from '../../extension/extension-source.js';
+import { resolveExtension, type ExtensionSource } from '../../extension/extension-source.js';
+import { runOperation } from '../../run/run-operation.js';
 import { loadExtension, type LoadedExtension } from '../../extension/load-extension.js';
 import { readInventory } from '../../inventory/read-inventory.js';
 import { selectServers } from '../../inventory/require-server.js';
@@ -49,7 +50,13 @@ interface ClusterTarget {
   server: string;
   status: DeploymentStatus | undefined;
   options: ClusterOptions;
+  /** The hooks its code defines (create, delete, scale, upgrade, status). */
+  hooks: Set<string>;
+  source: ExtensionSource;
 }
+
+/** The operations a cluster's code may define, which prov runs after its own orchestration. */
+const CLUSTER_HOOKS = new Set(['create', 'delete', 'scale', 'upgrade', 'status']);
 
 /**
  * `prov cluster <create|delete|upgrade|scale|restart-component|status|
@@ -76,7 +83,8 @@ export function clusterCommand(cli: CommandContext): Command {
       const target = await clusterTarget(cli, name, raw, 'create');
       if (target.options.check) return printCheck(cli, await checkSteps(cli, target, 'deploy', deployOrDeleteSteps(target.components, 'deploy')));
       const progress = clusterProgress(cli, target.options.json);
-      return report(cli, await deployCluster(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done));
+      const deployed = await deployCluster(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
+      return report(cli, deployed, await afterHook(cli, target, 'create', deployed));
     });
   checkable(cluster.command('delete'), 'each component\'s uninstall')
     .description('uninstall the components in reverse dependency order')
@@ -85,7 +93,8 @@ export function clusterCommand(cli: CommandContext): Command {
       const target = await clusterTarget(cli, name, raw, 'delete');
       if (target.options.check) return printCheck(cli, await checkSteps(cli, target, 'delete', deployOrDeleteSteps(target.components, 'delete')));
       const progress = clusterProgress(cli, target.options.json);
-      return report(cli, await deleteCluster(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done));
+      const deleted = await deleteCluster(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
+      return report(cli, deleted, await afterHook(cli, target, 'delete', deleted));
     });
   checkable(cluster.command('upgrade'), 'each changed component\'s upgrade')
     .description('bring the deployment to the cluster\'s definition as registered now, one component at a time: changed ones upgraded, new ones installed, dropped ones uninstalled')
@@ -125,11 +134,18 @@ export function clusterCommand(cli: CommandContext): Command {
     .action(async (name: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       cli.json = options.json;
-      const clusterName = await clusterNameOf(cli, name);
-      const status = deploymentStatus(clusterName, cli.env);
-      if (status === undefined) throw new ProvError('ClusterNotDeployed', `No deployment of cluster "${clusterName}" is recorded`, { hint: `Deploy it: prov cluster create ${name} --server S.` });
-      const live = options.live && status.server !== undefined ? await liveStatus(cli, status, options) : new Map<string, LiveStatus>();
-      printStatus(cli, name, status, live);
+      const cluster = await loadCluster(cli, name);
+      const status = deploymentStatus(cluster.name, cli.env);
+      if (status === undefined) throw new ProvError('ClusterNotDeployed', `No deployment of cluster "${cluster.name}" is recorded`, { hint: `Deploy it: prov cluster create ${name} --server S.` });
+      const asking = options.live && status.server !== undefined;
+      const live = asking ? await liveStatus(cli, status, options) : new Map<string, LiveStatus>();
+      let hook: LiveStatus | undefined;
+      if (asking && cluster.hooks.has('status')) {
+        hook = await runHook(cli, { ...cluster, server: status.server!, options }, 'status', undefined)
+          .then((result): LiveStatus => ({ ok: true, status: result }))
+          .catch((error: unknown): LiveStatus => ({ ok: false, error: { code: toProvError(error).code, message: toProvError(error).message } }));
+      }
+      printStatus(cli, name, status, live, hook);
     });
   common(cluster.command('component-status'))
     .description('one component\'s live status, as its task service reports it on the server')
@@ -162,7 +178,7 @@ async function clusterTarget(cli: CommandContext, reference: string, raw: unknow
       hint: 'Name one server, or a tag only it has.',
     });
   }
-  const { name, components } = await loadCluster(cli, reference);
+  const { name, components, hooks, source } = await loadCluster(cli, reference);
   const status = deploymentStatus(name, cli.env);
   const recordedServer = status?.components.some((row) => MAY_BE_INSTALLED.has(row.state)) ? status.server : undefined;
   const server = selected?.[0]?.name ?? recordedServer;
@@ -175,17 +191,18 @@ async function clusterTarget(cli: CommandContext, reference: string, raw: unknow
       details: { cluster: name, server: recordedServer },
     });
   }
-  return { name, components, server, status, options };
+  return { name, components, server, status, options, hooks, source };
 }
 
 /** The cluster's name and declared components, read from its code in a sandbox with no grant. */
-async function loadCluster(cli: CommandContext, reference: string): Promise<{ name: string; components: ClusterComponentInput[] }> {
+async function loadCluster(cli: CommandContext, reference: string): Promise<{ name: string; components: ClusterComponentInput[]; hooks: Set<string>; source: ExtensionSource }> {
   const source = await resolveExtension(reference, { env: cli.env, type: 'cluster' });
   const { name, type } = source.loaded.manifest.extension;
   if (type !== 'cluster') throw new ProvError('Usage', `${name} is a ${type}, not a cluster`, { hint: `Use prov ${type} <operation> ${reference}.` });
   const extension = await loadExtension(source, { log: new StderrLogSink('info', cli.io.stderr), env: cli.env, inventory: [], codeCacheDir: codeCacheDir(cli.env) });
   try {
-    return { name, components: declaredComponents(name, extension.sandbox.description.components) };
+    const hooks = new Set(extension.sandbox.description.operations.map((operation) => operation.name).filter((operation) => CLUSTER_HOOKS.has(operation)));
+    return { name, components: declaredComponents(name, extension.sandbox.description.components), hooks, source };
   } finally {
     extension.sandbox.dispose();
   }
@@ -207,16 +224,53 @@ async function change(cli: CommandContext, target: ClusterTarget, operation: Cha
     return;
   }
   const progress = clusterProgress(cli, target.options.json);
-  report(cli, await changeCluster(target.name, operation, steps, runner(cli, target), { env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done));
+  const changed = await changeCluster(target.name, operation, steps, runner(cli, target), { env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
+  report(cli, changed, operation === 'restart' ? undefined : await afterHook(cli, target, operation, changed));
+}
+
+/**
+ * The cluster's own hook for `operation`, if its code defines one: run
+ * after prov's orchestration succeeded, in the cluster's sandbox with the
+ * operator's grant for it (never a prompt), on the cluster's server, with
+ * the report as its input. Its result is shown with the report. A hook
+ * that fails fails the command — after the work it follows is done and
+ * recorded, which the error says.
+ */
+async function afterHook(cli: CommandContext, target: ClusterTarget, operation: string, done: ClusterReport): Promise<PlainValue | undefined> {
+  if (!done.ok || !target.hooks.has(operation)) return undefined;
+  try {
+    return await runHook(cli, target, operation, toPlainData({ cluster: done.cluster, operation: done.operation, server: target.server, components: done.components }));
+  } catch (error) {
+    const failed = toProvError(error);
+    throw new ProvError(failed.code, `The ${operation} of cluster "${target.name}" is done, but its ${operation} hook failed: ${failed.message}`, {
+      hint: `The components are as the report says (prov cluster status ${target.name}). ${failed.hint ?? ''}`.trim(),
+      details: { report: toPlainData(done) as unknown as Record<string, unknown> },
+    });
+  }
+}
+
+async function runHook(cli: CommandContext, target: Pick<ClusterTarget, 'name' | 'source' | 'server' | 'options'>, hook: string, input: PlainValue | undefined): Promise<PlainValue> {
+  const { source } = target;
+  const operator = await operatorSetup(cli, parseOptions(grantOptionsSchema, { prompt: false, ...(target.options.policy === undefined ? {} : { policy: target.options.policy }) }), { name: target.name, type: 'cluster', dir: source.dir, registered: source.origin === 'registry' });
+  const extension = await loadExtension(source, {
+    log: new StderrLogSink('info', cli.io.stderr),
+    codeCacheDir: codeCacheDir(cli.env),
+    env: cli.env,
+    grant: operator.grant,
+    limitCaps: operator.limitCaps,
+    prompter: denyingPrompter,
+    reservedPaths: [operator.policyFile],
+    inventory: readInventory(cli.env),
+  });
+  try {
+    return (await runOperation(extension, hook, input, { target: { name: target.server } })).result;
+  } finally {
+    extension.sandbox.dispose();
+  }
 }
 
 function checkSteps(cli: CommandContext, target: ClusterTarget, operation: ClusterCheck['operation'], work: { waves: string[][]; steps: ComponentStep[] }): Promise<ClusterCheck> {
   return checkCluster(target.name, operation, work.waves, work.steps, runner(cli, target));
-}
-
-async function clusterNameOf(cli: CommandContext, reference: string): Promise<string> {
-  const source = await resolveExtension(reference, { env: cli.env, type: 'cluster' });
-  return source.loaded.manifest.extension.name;
 }
 
 /** Each component's task service: registered, in a sandbox of its own, with the policy's grant for it. */
@@ -263,10 +317,10 @@ async function liveStatus(cli: CommandContext, status: DeploymentStatus, options
   return live;
 }
 
-function printStatus(cli: CommandContext, reference: string, status: DeploymentStatus, live: Map<string, LiveStatus>): void {
+function printStatus(cli: CommandContext, reference: string, status: DeploymentStatus, live: Map<string, LiveStatus>, hook: LiveStatus | undefined): void {
   if (cli.json) {
     const components = status.components.map((row) => ({ ...row, ...(live.has(row.name) ? { live: live.get(row.name)! } : {}) }));
-    printJsonSuccess(cli.io, { result: toPlainData({ ...status, components }) });
+    printJsonSuccess(cli.io, { result: toPlainData({ ...status, components, ...(hook === undefined ? {} : { hook }) }) });
     return;
   }
   const where = status.server === undefined ? '' : ` on ${escapeControl(status.server)}`;
@@ -285,6 +339,7 @@ function printStatus(cli: CommandContext, reference: string, status: DeploymentS
     const error = row.error === undefined ? '' : `  (${row.error.code}: ${row.error.message})`;
     out(`  ${escapeControl(row.name).padEnd(width)} ${row.state.padEnd(15)}${escapeControl(error)}${escapeControl(liveText)}`);
   }
+  if (hook !== undefined) out(`  the cluster's status hook: ${escapeControl(hook.ok ? JSON.stringify(hook.status) : `${hook.error.code}: ${hook.error.message}`)}`);
 }
 
 /** A task service's status in one line: its status/state/active fields when it has them, else its JSON cut short. */
@@ -320,15 +375,16 @@ function printCheck(cli: CommandContext, check: ClusterCheck): void {
   cli.io.stderr.write(`${lines.join('\n')}\n`);
 }
 
-/** The report, or the failure with the report in its details. */
-function report(cli: CommandContext, result: ClusterReport): void {
+/** The report (and what the cluster's hook said), or the failure with the report in its details. */
+function report(cli: CommandContext, result: ClusterReport, hook?: PlainValue): void {
   if (!result.ok) {
     const error = result.error!;
     throw new ProvError(error.code as ErrorCode, error.message, { ...(error.hint === undefined ? {} : { hint: error.hint }), details: { report: toPlainData(result) as unknown as Record<string, unknown> } });
   }
   if (cli.json) {
-    printJsonSuccess(cli.io, { result: toPlainData(result), changed: result.components.some((component) => !component.alreadyDeployed && component.state !== 'not-started') });
+    printJsonSuccess(cli.io, { result: toPlainData({ ...result, ...(hook === undefined ? {} : { hook }) }), changed: result.components.some((component) => !component.alreadyDeployed && component.state !== 'not-started') });
     return;
   }
   cli.io.stderr.write(`✓ ${result.operation} of cluster ${escapeControl(result.cluster)}: ${result.components.map((component) => `${escapeControl(component.name)} ${component.state}`).join(', ')}\n`);
+  if (hook !== undefined && hook !== null) cli.io.stdout.write(`${escapeControl(JSON.stringify(hook, null, 2))}\n`);
 }
