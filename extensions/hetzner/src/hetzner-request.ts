@@ -58,7 +58,11 @@ export function locationsRequest(apiUrl: string): ApiRequest {
   return { method: 'GET', url: `${apiUrl}/locations`, headers: { ...AUTH } };
 }
 
-/** Hetzner firewall rules: `in`/`out`, CIDR lists, and no explicit deny (anything not allowed is dropped). */
+/**
+ * Hetzner firewall rules: `in`/`out`, CIDR lists, and no explicit deny
+ * (anything not allowed is dropped). The API requires a port on tcp and udp
+ * rules: a rule without one means every port, which Hetzner spells `any`.
+ */
 export function firewallRequest(apiUrl: string, serverId: string, rules: readonly FirewallRule[]): ApiRequest {
   const allowed = rules.filter((rule) => rule.action === 'allow');
   return {
@@ -71,7 +75,7 @@ export function firewallRequest(apiUrl: string, serverId: string, rules: readonl
       rules: allowed.map((rule) => ({
         direction: rule.direction === 'ingress' ? 'in' : 'out',
         protocol: rule.protocol,
-        ...(rule.port === undefined ? {} : { port: rule.port }),
+        ...(rule.port !== undefined ? { port: rule.port } : rule.protocol === 'icmp' ? {} : { port: 'any' }),
         ...(rule.direction === 'ingress'
           ? { source_ips: [rule.source ?? '0.0.0.0/0', ...(rule.source ? [] : ['::/0'])] }
           : { destination_ips: [rule.destination ?? '0.0.0.0/0', ...(rule.destination ? [] : ['::/0'])] }),
