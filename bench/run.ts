@@ -25,11 +25,14 @@ registerHooks({
   },
 });
 
-// `--only dev-loop` (npm run bench:dev): the dev loop's figure alone.
+// `--only dev-loop` (npm run bench:dev), `--only cluster-deploy` (npm run bench:cluster): that figure alone.
 const only = process.argv.indexOf('--only');
 if (only !== -1 && process.argv[only + 1] === 'dev-loop') {
   const { measureDevLoop, devLoopLines } = await import('./dev-loop.js');
   console.log(devLoopLines(await measureDevLoop()).join('\n'));
+} else if (only !== -1 && process.argv[only + 1] === 'cluster-deploy') {
+  const { measureClusterDeploy, clusterDeployLines, CLUSTER_ROUNDS } = await import('./cluster-deploy.js');
+  console.log(clusterDeployLines(await measureClusterDeploy(CLUSTER_ROUNDS)).join('\n'));
 } else {
   await import('./suite.js');
 }

@@ -44,6 +44,7 @@ import {
 } from './subject.js';
 import { renderTable } from './table.js';
 import { devLoopLines, measureDevLoop } from './dev-loop.js';
+import { CLUSTER_ROUNDS, clusterDeployLines, measureClusterDeploy } from './cluster-deploy.js';
 import { measureWarmCalls } from './warm-call.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -103,6 +104,13 @@ try {
   const serverCalls = await measureServerCalls(ROUNDS);
   progress('dev loop');
   const devLoop = await measureDevLoop();
+  // Last: the slowest figure by far (minutes of deploys against a target of its own).
+  progress('cluster deploy');
+  const clusterDeploy = await measureClusterDeploy(CLUSTER_ROUNDS).catch((error: unknown) => {
+    // A broken deploy is reported, not timed; the other figures are still worth printing.
+    process.exitCode = 1;
+    return { failed: error instanceof Error ? error.message : String(error) };
+  });
   progress('');
 
   // ---------------------------------------------------------------- table
@@ -188,6 +196,8 @@ try {
     console.log(line('ctx.systemctl(\'is-active\', \'ssh.service\')', serverCalls.isActive));
     console.log(`  baseline: one ssh process per call (full handshake): p50 ${formatMs(base.p50)}, p95 ${formatMs(base.p95)} (n=${base.n})`);
   }
+  console.log('');
+  console.log('failed' in clusterDeploy ? `cluster deploy: FAILED (${clusterDeploy.failed})` : clusterDeployLines(clusterDeploy).join('\n'));
   console.log(`
 layers:
   Sandbox         what prov runs: the isolate in a supervised sandbox host process (SandboxHost), over Node IPC
