@@ -14,7 +14,7 @@ import type { DeploymentStatus } from '../../cluster/deployment-records.js';
 import { planDeployment } from '../../cluster/deployment-plan.js';
 import { deploymentStatus } from '../../cluster/deployment-status.js';
 import { TaskservComponentRunner } from '../../cluster/taskserv-component-runner.js';
-import { escapeControl } from '../../data/control-characters.js';
+import { escapeControl, escapeLines } from '../../data/control-characters.js';
 import { toPlainData, type PlainValue } from '../../data/plain-data.js';
 import { ProvError, toProvError, type ErrorCode } from '../../errors/index.js';
 import { resolveExtension, type ExtensionSource } from '../../extension/extension-source.js';
@@ -157,7 +157,7 @@ export function clusterCommand(cli: CommandContext): Command {
       if (component === undefined) throw new ProvError('Usage', `Cluster ${name} has no component "${componentName}"`, { hint: `Its components: ${target.components.map((each) => each.name).join(', ')}.` });
       const result = await runner(cli, target).status({ ...component, dependencies: component.dependencies ?? [] });
       if (cli.json) printJsonSuccess(cli.io, { result: toPlainData(result) });
-      else cli.io.stdout.write(`${escapeControl(JSON.stringify(result, null, 2))}\n`);
+      else cli.io.stdout.write(`${escapeLines(JSON.stringify(result, null, 2))}\n`);
     });
   return cluster;
 }
