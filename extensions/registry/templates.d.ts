@@ -1,0 +1,5 @@
+// Files under templates/ are bundled as strings.
+declare module '*.mustache' {
+  const text: string;
+  export default text;
+}
