@@ -32,7 +32,7 @@ function withDefaults<S extends z.ZodMiniObject>(schema: S) {
 export const InstallInput = withDefaults(z.strictObject({ ...release, ...settings, ...health }));
 export type InstallInput = z.output<typeof InstallInput>;
 
-export const ConfigureInput = z.strictObject({ ...settings, ...health });
+export const ConfigureInput = withDefaults(z.strictObject({ ...settings, ...health }));
 
 export const UpgradeInput = withDefaults(z.strictObject({ ...release, ...health }));
 
