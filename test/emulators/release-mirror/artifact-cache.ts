@@ -8,11 +8,9 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { DEBIAN_ARCHIVE, RELEASES, releasePath, type DebianPackage, type ReleaseArtifact } from './release-catalog.ts';
@@ -59,14 +57,13 @@ async function ensureDeb(deb: DebianPackage, log: (line: string) => void): Promi
   const url = `${DEBIAN_ARCHIVE}/${deb.path}`;
   log(`downloading ${url}`);
   const response = await fetch(url);
-  if (!response.ok || response.body === null) throw new Error(`${url}: ${response.status} ${response.statusText}`);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
+  const data = Buffer.from(await response.arrayBuffer());
+  const actual = sha256(data);
+  if (actual !== deb.sha256) throw new Error(`${url}: sha256 ${actual}, expected ${deb.sha256} (the pinned package of ${deb.debianVersion})`);
+  // Written beside it, then renamed: a killed download never leaves a file that looks whole.
   const partial = `${file}.part-${process.pid}`;
-  await pipeline(Readable.fromWeb(response.body), createWriteStream(partial));
-  const actual = sha256(await readFile(partial));
-  if (actual !== deb.sha256) {
-    await rm(partial, { force: true });
-    throw new Error(`${url}: sha256 ${actual}, expected ${deb.sha256} (the pinned package of ${deb.debianVersion})`);
-  }
+  await writeFile(partial, data);
   await rename(partial, file);
   return file;
 }
