@@ -112,7 +112,8 @@ describe('prov cluster, through registered task services on a real target (local
       { name: 'api', taskserv: 'marker-b', dependencies: ['db'], config: { path: marker('p-api') } },
     ]);
     const checked = await runProv(['cluster', 'create', dir, '--server', 'local', '--check', '--json'], { env });
-    expect(checked.json, JSON.stringify(checked.json)).toMatchObject({ ok: true, changed: false, result: { cluster: 'planned', operation: 'deploy', waves: [['db'], ['api']], ok: true } });
+    // changed: what the plan would change, as for any operation under --check.
+    expect(checked.json, JSON.stringify(checked.json)).toMatchObject({ ok: true, changed: true, result: { cluster: 'planned', operation: 'deploy', waves: [['db'], ['api']], ok: true } });
     expect(checked.json.result.components.map((component: { name: string; operation: string; plan: unknown[] }) => [component.name, component.operation, component.plan.length])).toEqual([['db', 'install', 1], ['api', 'install', 1]]);
     expect(checked.json.plan.map((entry: { component: string; call: string; target: string }) => `${entry.component} ${entry.call} ${entry.target}`)).toEqual([
       `db servers.exec local: "/usr/bin/touch" "${marker('p-db')}"`,

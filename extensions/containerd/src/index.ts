@@ -158,7 +158,7 @@ export default defineTaskserv({
 
   upgrade: defineOperation({
     input: UpgradeInput,
-    description: 'Install another release (default: the latest known) in place of the installed one, keeping the settings; downgrades are allowed',
+    description: 'Install another release (default: the latest known) in place of the installed one, with the settings given (default: the installed ones); downgrades are allowed',
     async run(input, ctx) {
       const server = targetServer(ctx);
       const current = await readDeployment(ctx, server);
@@ -168,7 +168,7 @@ export default defineTaskserv({
         arch: input.arch ?? from.arch,
         mirror: input.mirror ?? from.mirror,
         ...(input.sha256 === undefined ? {} : { sha256: input.sha256 }),
-        settings: from.settings,
+        settings: { registry_mirrors: input.registry_mirrors ?? from.settings.registry_mirrors },
       };
       const deployed = await deploy(ctx, current, desired, input.health_timeout_ms ?? DEFAULT_HEALTH_TIMEOUT_MS);
       return { ...deployed, from: from.version, to: desired.version };

@@ -32,11 +32,17 @@ function withDefaults<S extends z.ZodMiniObject>(schema: S) {
 export const InstallInput = withDefaults(z.strictObject({ ...release, ...settings, ...health }));
 export type InstallInput = z.output<typeof InstallInput>;
 
-export const ConfigureInput = withDefaults(z.strictObject({ ...settings, ...health }));
+/**
+ * A cluster hands a component's install config to every operation it runs
+ * (configure for a scale, upgrade, restart), so each accepts install's
+ * fields: configure ignores the release fields, restart all but the health
+ * timeout, and upgrade applies the settings it is given with the release.
+ */
+export const ConfigureInput = withDefaults(z.strictObject({ ...release, ...settings, ...health }));
 
-export const UpgradeInput = withDefaults(z.strictObject({ ...release, ...health }));
+export const UpgradeInput = withDefaults(z.strictObject({ ...release, ...settings, ...health }));
 
-export const RestartInput = withDefaults(z.strictObject({ ...health }));
+export const RestartInput = withDefaults(z.strictObject({ ...release, ...settings, ...health }));
 
 /**
  * A cluster hands every component's install config to its uninstall too, so

@@ -170,7 +170,7 @@ export default defineTaskserv({
 
   upgrade: defineOperation({
     input: UpgradeInput,
-    description: 'Install another release (default: the latest known) in place of the installed one, keeping the settings; downgrades are allowed',
+    description: 'Install another release (default: the latest known) in place of the installed one, with the settings given (default: the installed ones); downgrades are allowed',
     async run(input, ctx) {
       const server = targetServer(ctx);
       const current = await readDeployment(ctx, server);
@@ -180,7 +180,11 @@ export default defineTaskserv({
         arch: input.arch ?? from.arch,
         mirror: input.mirror ?? from.mirror,
         ...(input.sha256 === undefined ? {} : { sha256: input.sha256 }),
-        settings: from.settings,
+        settings: {
+          address: input.address ?? from.settings.address,
+          port: input.port ?? from.settings.port,
+          storage_path: input.storage_path ?? from.settings.storage_path,
+        },
       };
       const deployed = await deploy(ctx, current, desired, input.health_timeout_ms ?? DEFAULT_HEALTH_TIMEOUT_MS);
       return { ...deployed, from: from.version, to: desired.version };

@@ -363,7 +363,8 @@ function printCheck(cli: CommandContext, check: ClusterCheck): void {
     });
   }
   if (cli.json) {
-    printJsonSuccess(cli.io, { result: toPlainData(check), changed: false, plan: plan as unknown as PlanEntry[] });
+    // As for any operation under --check: changed says whether the plan would change anything.
+    printJsonSuccess(cli.io, { result: toPlainData(check), changed: check.components.some((component) => component.changed), plan: plan as unknown as PlanEntry[] });
     return;
   }
   const lines = [`${check.operation} of cluster ${escapeControl(check.cluster)} (check mode: nothing done, nothing recorded)`];
