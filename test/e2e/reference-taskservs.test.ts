@@ -321,6 +321,8 @@ export const SETTINGS: SiteSettings = {
   releaseMirrors: { containerd: ${JSON.stringify(mirror.mirrorFor('containerd'))}, registry: ${JSON.stringify(mirror.mirrorFor('registry'))} },
 };
 `);
+      // Its status hook reads the two units on the server.
+      expectOk(await prov(['grant', cluster, '--json', '--allow-server', SERVER, '--allow-systemctl', 'containerd.service', '--allow-systemctl', 'registry.service']));
     });
 
     it('create deploys the registry, then containerd with the registry as its mirror: both active', async () => {
@@ -342,8 +344,14 @@ export const SETTINGS: SiteSettings = {
     it('status shows the recorded deployment; the components report healthy', async () => {
       const status = expectOk(await prov(['cluster', 'status', cluster, '--json']));
       expect(status.result).toMatchObject({ cluster: 'buildkit-cluster', operation: 'deploy', state: 'succeeded', inFlight: [] });
+      expect(status.result.server).toBe(SERVER);
+      expect(status.result.components.map((row: { name: string; live: unknown }) => [row.name, row.live])).toEqual([
+        ['registry', { ok: true, status: expect.objectContaining({ state: 'active', healthy: true }) }],
+        ['containerd', { ok: true, status: expect.objectContaining({ state: 'active', healthy: true }) }],
+      ]);
+      expect(status.result.hook).toMatchObject({ ok: true, status: { cluster: 'buildkit-cluster', server: SERVER, healthy: true } });
       const human = await prov(['cluster', 'status', cluster]);
-      expect(human.stdout).toMatch(/^buildkit-cluster: last deploy succeeded \(.*\)\n {2}registry +deployed\n {2}containerd +deployed\n$/);
+      expect(human.stdout).toMatch(new RegExp(`^buildkit-cluster on ${SERVER}: last deploy succeeded \\(.*\\)\n {2}registry +deployed +live: state=active version=[\\d.]+ healthy=true\n {2}containerd +deployed +live: state=active version=[\\d.]+ healthy=true\n {2}the cluster's status hook: \\{"cluster":"buildkit-cluster","server":"${SERVER}","healthy":true,`));
       const component = expectOk(await prov(['cluster', 'component-status', cluster, 'containerd', '--server', SERVER, '--json']));
       expect(component.result).toMatchObject({ service: 'containerd.service', state: 'active', healthy: true, details: { registry_mirrors: { 'docker.io': [`http://127.0.0.1:${CLUSTER_REGISTRY_PORT}`] } } });
       // A second create finds every component deployed with the same config.

@@ -79,23 +79,11 @@ export function clusterCommand(cli: CommandContext): Command {
   checkable(cluster.command('create'), 'each component\'s install')
     .description('deploy the components in dependency order, independent ones in parallel; roll back what was deployed if one fails; a re-run resumes')
     .option('--concurrency <n>', 'components of a wave installed at once', '4')
-    .action(async (name: string, raw: unknown) => {
-      const target = await clusterTarget(cli, name, raw, 'create');
-      if (target.options.check) return printCheck(cli, await checkSteps(cli, target, 'deploy', deployOrDeleteSteps(target.components, 'deploy')));
-      const progress = clusterProgress(cli, target.options.json);
-      const deployed = await deployCluster(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
-      return report(cli, deployed, await afterHook(cli, target, 'create', deployed));
-    });
+    .action((name: string, raw: unknown) => deployOrDelete(cli, name, raw, 'create'));
   checkable(cluster.command('delete'), 'each component\'s uninstall')
     .description('uninstall the components in reverse dependency order')
     .option('--concurrency <n>', 'components of a wave uninstalled at once', '4')
-    .action(async (name: string, raw: unknown) => {
-      const target = await clusterTarget(cli, name, raw, 'delete');
-      if (target.options.check) return printCheck(cli, await checkSteps(cli, target, 'delete', deployOrDeleteSteps(target.components, 'delete')));
-      const progress = clusterProgress(cli, target.options.json);
-      const deleted = await deleteCluster(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
-      return report(cli, deleted, await afterHook(cli, target, 'delete', deleted));
-    });
+    .action((name: string, raw: unknown) => deployOrDelete(cli, name, raw, 'delete'));
   checkable(cluster.command('upgrade'), 'each changed component\'s upgrade')
     .description('bring the deployment to the cluster\'s definition as registered now, one component at a time: changed ones upgraded, new ones installed, dropped ones uninstalled')
     .action(async (name: string, raw: unknown) => {
@@ -213,6 +201,17 @@ function deployed(target: ClusterTarget): DeploymentStatus {
     throw new ProvError('ClusterNotDeployed', `No deployment of cluster "${target.name}" is recorded`, { hint: `Deploy it first: prov cluster create ${target.name} --server S.` });
   }
   return target.status;
+}
+
+/** create and delete: wave by wave (or their plans under --check), then the cluster's hook of that name. */
+async function deployOrDelete(cli: CommandContext, reference: string, raw: unknown, command: 'create' | 'delete'): Promise<void> {
+  const target = await clusterTarget(cli, reference, raw, command);
+  const operation = command === 'create' ? 'deploy' : 'delete';
+  if (target.options.check) return printCheck(cli, await checkSteps(cli, target, operation, deployOrDeleteSteps(target.components, operation)));
+  const progress = clusterProgress(cli, target.options.json);
+  const run = command === 'create' ? deployCluster : deleteCluster;
+  const done = await run(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
+  report(cli, done, await afterHook(cli, target, command, done));
 }
 
 /** upgrade, scale and restart-component: the steps one at a time, or their plans under --check. */
