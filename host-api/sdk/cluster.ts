@@ -19,11 +19,24 @@ export interface ComponentSpec {
    * install fields in each of them.
    */
   config?: Record<string, unknown>;
-  /** `replicas` is handed to the task service as `config.replicas` (unless config sets it); `prov cluster scale` changes it. */
+  /**
+   * `replicas` is handed to the task service as `config.replicas` (unless
+   * config sets it). `prov cluster scale` changes it on the server and in
+   * prov's record; the next `prov cluster create` or `upgrade` brings it
+   * back to the definition's count, so keep a lasting count here.
+   */
   resources?: { cpu?: string; memory?: string; storage?: string; replicas?: number };
 }
 
-/** Optional hooks the runtime calls around its own orchestration. */
+/**
+ * Optional hooks: prov runs one after its own orchestration of the
+ * operation of that name succeeded (`prov cluster create`, `delete`,
+ * `scale`, `upgrade`), in the cluster's sandbox with the operator's grant for
+ * it, with `ctx.target` the cluster's server and `{ cluster, operation,
+ * server, components }` (the report) as input. `status` runs in `prov
+ * cluster status`, with no input, and is shown beside prov's record. A hook
+ * that fails fails the command; the work before it stays done.
+ */
 export interface ClusterHooks {
   create?: Operation<any, unknown>;
   delete?: Operation<any, unknown>;

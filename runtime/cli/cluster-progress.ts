@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { createLogUpdate } from 'log-update';
 import type { ClusterEvent } from '../cluster/cluster-events.js';
 import type { ComponentState } from '../cluster/component-state.js';
@@ -23,12 +24,18 @@ const MARK: Partial<Record<ComponentState, string>> = {
  * in flight have been at it), then left on screen as the summary. Anywhere
  * else (a pipe, CI's log, a terminal of no size): one plain line per event, in order. With --json,
  * nothing: stdout carries the one document.
+ *
+ * `log` is where the task services' log lines go meanwhile: on a terminal
+ * it lifts the block, writes the lines above it and draws it again (the
+ * block is redrawn by erasing the lines it wrote last, so anything else
+ * written to the terminal in between would be erased instead).
  */
-export function clusterProgress(cli: CommandContext, json: boolean): { onEvent: (event: ClusterEvent) => void; done: () => void } {
-  if (json) return { onEvent: () => undefined, done: () => undefined };
+export function clusterProgress(cli: CommandContext, json: boolean): ClusterProgress {
+  const plain = { done: () => undefined, log: cli.io.stderr };
+  if (json) return { ...plain, onEvent: () => undefined };
   const stream = cli.io.stderr as NodeJS.WriteStream;
   // A terminal of no known size (rows 0: a pty nobody sized) could show nothing in place: plain lines there too.
-  if (stream.isTTY !== true || stream.rows === 0) return { onEvent: plainLines(cli), done: () => undefined };
+  if (stream.isTTY !== true || stream.rows === 0) return { ...plain, onEvent: plainLines(cli) };
 
   const render = createLogUpdate(stream, { showCursor: true });
   const rows = new Map<string, { state: ComponentState | 'skipped'; since: number; note?: string }>();
@@ -46,7 +53,17 @@ export function clusterProgress(cli: CommandContext, json: boolean): { onEvent: 
   };
   const timer = setInterval(draw, 1000);
   timer.unref();
+  let finished = false;
+  const log = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (!finished) render.clear();
+      stream.write(chunk);
+      if (!finished) draw();
+      callback();
+    },
+  });
   return {
+    log,
     onEvent: (event) => {
       if (event.type === 'operation-started') {
         title = `${event.operation} of cluster ${escapeControl(event.cluster)}`;
@@ -57,15 +74,25 @@ export function clusterProgress(cli: CommandContext, json: boolean): { onEvent: 
       else if (event.type === 'rollback-started') title = `${title} — rolling back ${event.components.length}`;
       draw();
       if (event.type === 'operation-finished') {
+        finished = true;
         clearInterval(timer);
         render.done();
       }
     },
     done: () => {
+      finished = true;
       clearInterval(timer);
       render.done();
     },
   };
+}
+
+export interface ClusterProgress {
+  onEvent: (event: ClusterEvent) => void;
+  /** Ends the display, leaving its last frame on screen. */
+  done: () => void;
+  /** Where log lines go while it is shown. */
+  log: NodeJS.WritableStream;
 }
 
 function plainLines(cli: CommandContext): (event: ClusterEvent) => void {

@@ -93,6 +93,10 @@ export async function runAction(cli: CommandContext, reference: string, operatio
   if (!creates && (options.identity !== undefined || options.tag.length > 0)) {
     throw new ProvError('Usage', '--identity and --tag describe the server a provider\'s create-server makes', { hint: 'Leave them out for this operation; prov server add tags servers added by hand.' });
   }
+  if (options.server?.startsWith('tag:') && (actual === 'provider' || options.wait)) {
+    // A provider's operation on each of several servers would create or delete servers prov never records.
+    throw new ProvError('Usage', `--server ${options.server} runs a task service's operation on each tagged server; a provider's operations act once`, { hint: 'Leave --server out, or name one server.' });
+  }
   const operator = await operatorSetup(cli, options, { name, type: actual, dir: source.dir, registered: source.origin === 'registry' });
   const inventory = readInventory(cli.env);
   const targets = options.server === undefined ? undefined : selectServers(inventory, options.server);

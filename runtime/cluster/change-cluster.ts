@@ -19,6 +19,11 @@ const STATES: Record<ComponentStep['operation'], { running: ComponentState; fail
   uninstall: { running: 'deleting', failed: 'delete-failed', done: 'deleted' },
 };
 
+export interface ChangeClusterOptions extends ClusterOperationOptions {
+  /** An upgrade's new definition in deploy order: when it succeeds, the record's deploy order becomes this one. */
+  deployOrder?: readonly string[];
+}
+
 /**
  * Works through `steps` one component at a time, in the order given
  * (deploy order), on a deployed cluster: `upgrade`, `scale` and
@@ -35,7 +40,7 @@ const STATES: Record<ComponentStep['operation'], { running: ComponentState; fail
  * A component's record is replaced by the step's component when the step
  * succeeds, so the record always says which version and config run.
  */
-export async function changeCluster(cluster: string, operation: ChangeOperation, steps: readonly ComponentStep[], runner: ComponentRunner, options: ClusterOperationOptions = {}): Promise<ClusterReport> {
+export async function changeCluster(cluster: string, operation: ChangeOperation, steps: readonly ComponentStep[], runner: ComponentRunner, options: ChangeClusterOptions = {}): Promise<ClusterReport> {
   const signal = options.signal ?? new AbortController().signal;
   const emit = emitter(options.onEvent);
   const records = DeploymentRecords.begin(cluster, operation, options.env ?? process.env, () => undefined, options.server);
@@ -50,12 +55,14 @@ export async function changeCluster(cluster: string, operation: ChangeOperation,
         outcomes.push({ name: component.name, wave, state: 'not-started' });
         continue;
       }
-      records.set(component.name, states.running);
+      // An install may be of a component the record does not know yet (an upgrade added it): it gets its row now.
+      if (step.operation === 'install') records.replace(component, wave, states.running, 'clear');
+      else records.set(component.name, states.running);
       emit({ type: 'component-started', cluster, component: component.name, state: states.running });
       try {
         await runOne(runner, step, signal);
         if (step.operation === 'uninstall') records.set(component.name, states.done);
-        else records.replace(component, wave, states.done);
+        else records.replace(component, wave, states.done, step.operation === 'install' ? 'next' : 'keep');
         outcomes.push({ name: component.name, wave, state: states.done });
         emit({ type: 'component-finished', cluster, component: component.name, state: states.done });
       } catch (thrown) {
@@ -67,6 +74,8 @@ export async function changeCluster(cluster: string, operation: ChangeOperation,
       }
     }
     const ok = failure === undefined && !signal.aborted;
+    // The deploy order a rollback reverses: the new definition's, once it is all in place.
+    if (ok && options.deployOrder !== undefined) records.renumber(options.deployOrder);
     records.finish(ok);
     emit({ type: 'operation-finished', cluster, operation, ok });
     return { cluster, operation, ok, components: outcomes, ...(ok ? {} : { error: changeError(cluster, operation, failure, outcomes).toJSON() }) };

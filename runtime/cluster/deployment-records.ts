@@ -165,23 +165,45 @@ export class DeploymentRecords {
   }
 
   /**
-   * Commits a component's new definition (an upgrade or a scale changed its
-   * version or config) with its state, keeping its place in the deploy order.
+   * Commits a component's definition with its state, creating its row if
+   * it has none (a component an upgrade adds). Its place in the deploy
+   * order is kept (`keep`: an upgrade or a scale changes what runs, not
+   * when it was deployed), cleared (`clear`: an install begins) or made the
+   * last (`next`: an install just completed).
    */
-  replace(component: ClusterComponent, wave: number, state: ComponentState): void {
+  replace(component: ClusterComponent, wave: number, state: ComponentState, order: 'keep' | 'clear' | 'next' = 'keep'): void {
     this.store.transaction(() => {
       const row = this.components().find((each) => each.name === component.name);
-      this.#upsert(component, wave, componentHash(component), state, row?.deployedSeq ?? null);
+      const seq = order === 'keep' ? row?.deployedSeq ?? null : order === 'clear' ? null : this.#nextSeq();
+      this.#upsert(component, wave, componentHash(component), state, seq);
     });
+  }
+
+  /**
+   * Numbers the components that may be installed in the order of `names`
+   * (deploy order), so a rollback, which goes in reverse, never removes a
+   * component before one that depends on it — after an upgrade added
+   * components and dependencies, completion order no longer says that.
+   */
+  renumber(names: readonly string[]): void {
+    this.store.transaction(() => {
+      const installed = new Set(this.components().filter((row) => MAY_BE_INSTALLED.has(row.state)).map((row) => row.name));
+      let seq = 0;
+      for (const name of names) {
+        if (installed.has(name)) this.store.db.prepare('UPDATE cluster_components SET deployed_seq = ? WHERE cluster = ? AND name = ?').run(++seq, this.cluster, name);
+      }
+    });
+  }
+
+  #nextSeq(): number {
+    return (this.store.db.prepare('SELECT COALESCE(MAX(deployed_seq), 0) + 1 AS next FROM cluster_components WHERE cluster = ?').get(this.cluster) as { next: number }).next;
   }
 
   /** Commits one component's new state (and, on `deployed`, its place in the deploy order). */
   set(name: string, state: ComponentState, error?: ProvErrorJson): void {
     this.store.transaction(() => {
       const now = new Date().toISOString();
-      const seq = state === 'deployed'
-        ? ((this.store.db.prepare('SELECT COALESCE(MAX(deployed_seq), 0) + 1 AS next FROM cluster_components WHERE cluster = ?').get(this.cluster) as { next: number }).next)
-        : null;
+      const seq = state === 'deployed' ? this.#nextSeq() : null;
       this.store.db
         .prepare(`UPDATE cluster_components SET state = ?, error = ?, deployed_seq = COALESCE(?, deployed_seq), updated_at = ? WHERE cluster = ? AND name = ?`)
         .run(state, error === undefined ? null : JSON.stringify(error), seq, now, this.cluster, name);

@@ -24,6 +24,7 @@ const none = async () => null;
 export default defineTaskserv({
   async install(input: any, ctx: any) {
     if (input.fail) throw new Error('the install of ' + input.path + ' fails on purpose');
+    await ctx.log.info('touching ' + input.path);
     const done = await ctx.servers.exec(ctx.target.name, ['/usr/bin/touch', input.path]);
     if (!done.planned && done.code !== 0) throw new Error('touch exited ' + done.code); // under --check the exec is planned, not run
     return { installed: input.path };
@@ -237,6 +238,11 @@ describe('prov cluster, through registered task services on a real target (local
     expect(plain).toMatch(/✓ db +deployed/);
     expect(plain).toMatch(/✓ api +deployed/);
     expect(plain).not.toContain('wave 1:'); // the plain-lines display is for pipes
+    // A task service's log line is written above the block, which is drawn again below it.
+    const logged = plain.indexOf(`[info] marker-a: touching ${marker('t-db')}`);
+    expect(logged).toBeGreaterThan(-1);
+    expect(plain.indexOf('deploy of cluster on-tty', logged)).toBeGreaterThan(logged);
+    expect(output).not.toContain('\x1b[?25l'); // the cursor is never hidden
     expect((await runProv(['cluster', 'delete', dir], { env })).code).toBe(0);
   });
 

@@ -41,6 +41,8 @@ describe('servers a provider creates, in the inventory', { timeout: 60_000 }, ()
     expect(planned.json, planned.stderr).toMatchObject({ ok: true });
     expect((await runProv(['server', 'list', '--json'], { env })).json.result.map((server: { name: string }) => server.name)).toEqual(['local']);
 
+    const fanned = await runProv(['provider', 'create-server', dir, '--server', 'tag:local', '--input', '{"hostname":"web-9"}', '--json'], { env });
+    expect(fanned.json.error).toMatchObject({ code: 'Usage', message: '--server tag:local runs a task service\'s operation on each tagged server; a provider\'s operations act once' });
     const misplaced = await runProv(['provider', 'get-zones', dir, '--tag', 'web', '--json'], { env });
     expect(misplaced.json.error).toMatchObject({ code: 'Usage', message: '--identity and --tag describe the server a provider\'s create-server makes' });
     const created = await runProv(['provider', 'create-server', dir, '--input', '{"hostname":"web-9"}', '--identity', 'keys/web_key', '--tag', 'web', '--tag', 'edge', '--json'], { env, cwd: work });

@@ -7,6 +7,7 @@ import { restartSteps, scaleSteps, upgradeSteps } from '../../runtime/cluster/ch
 import type { ClusterComponentInput } from '../../runtime/cluster/cluster-component.js';
 import { deployCluster } from '../../runtime/cluster/deploy-cluster.js';
 import { deploymentStatus } from '../../runtime/cluster/deployment-status.js';
+import { rollbackDeployment } from '../../runtime/cluster/rollback-deployment.js';
 import { ProvError } from '../../runtime/errors/index.js';
 import { FakeComponentRunner } from '../helpers/fake-component-runner.js';
 
@@ -69,6 +70,30 @@ describe('changeCluster', () => {
     const retry = fake();
     expect((await changeCluster('shop', 'upgrade', upgradeSteps(v2, after), retry, { env })).ok).toBe(true);
     expect(retry.calls.map((call) => `${call.action} ${call.name}`)).toEqual(['upgrade web']);
+  });
+
+  it('records a component an upgrade adds while it installs and when it fails, and a rollback after it goes in the new deploy order', async () => {
+    const env = freshEnv();
+    await deployCluster('grow', [c('db')], fake(), { env });
+    const v2 = [c('db'), c('b', {}, 'db'), c('a', {}, 'b')];
+    const failing = fake();
+    failing.failInstall.add('a');
+    const seen: string[] = [];
+    failing.onCall = (action, component) => {
+      const row = deploymentStatus('grow', env)!.components.find((each) => each.name === component.name);
+      seen.push(`${action} ${component.name}: recorded ${row?.state ?? 'nowhere'}`);
+    };
+    const failed = await changeCluster('grow', 'upgrade', upgradeSteps(v2, deploymentStatus('grow', env)!), failing, { env, deployOrder: ['db', 'b', 'a'] });
+    expect(failed.ok).toBe(false);
+    expect(seen).toEqual(['install b: recorded installing', 'install a: recorded installing']);
+    expect(Object.fromEntries(deploymentStatus('grow', env)!.components.map((row) => [row.name, row.state]))).toEqual({ db: 'deployed', b: 'deployed', a: 'failed' });
+
+    const runner = fake();
+    expect((await changeCluster('grow', 'upgrade', upgradeSteps(v2, deploymentStatus('grow', env)!), runner, { env, deployOrder: ['db', 'b', 'a'] })).ok).toBe(true);
+    expect(runner.calls.map((call) => `${call.action} ${call.name}`)).toEqual(['install a']);
+    const undo = fake();
+    expect((await rollbackDeployment('grow', undo, { env })).ok).toBe(true);
+    expect(undo.started('uninstall')).toEqual(['a', 'b', 'db']);
   });
 
   it('scale sets config.replicas on the components that have one (or the one named), restart-component restarts one', async () => {

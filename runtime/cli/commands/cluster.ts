@@ -88,10 +88,11 @@ export function clusterCommand(cli: CommandContext): Command {
     .description('bring the deployment to the cluster\'s definition as registered now, one component at a time: changed ones upgraded, new ones installed, dropped ones uninstalled')
     .action(async (name: string, raw: unknown) => {
       const target = await clusterTarget(cli, name, raw, 'upgrade');
-      await change(cli, target, 'upgrade', upgradeSteps(target.components, deployed(target)));
+      const deployOrder = planDeployment(target.components).waves.flat().map((component) => component.name);
+      await change(cli, target, 'upgrade', upgradeSteps(target.components, deployed(target)), deployOrder);
     });
   checkable(cluster.command('scale'), 'each component\'s configure')
-    .description('set the replica count of the components that have one (or of --component), one at a time, through their task service\'s configure')
+    .description('set the replica count of the components that have one (or of --component), one at a time, through their task service\'s configure; the next create or upgrade returns to the definition\'s count')
     .requiredOption('--replicas <n>', 'the replica count')
     .option('--component <name>', 'only this component')
     .action(async (name: string, raw: unknown) => {
@@ -125,7 +126,8 @@ export function clusterCommand(cli: CommandContext): Command {
       const cluster = await loadCluster(cli, name);
       const status = deploymentStatus(cluster.name, cli.env);
       if (status === undefined) throw new ProvError('ClusterNotDeployed', `No deployment of cluster "${cluster.name}" is recorded`, { hint: `Deploy it: prov cluster create ${name} --server S.` });
-      const asking = options.live && status.server !== undefined;
+      // Live status only where something may be installed: after a delete there is nothing to ask.
+      const asking = options.live && status.server !== undefined && status.components.some((row) => MAY_BE_INSTALLED.has(row.state));
       const live = asking ? await liveStatus(cli, status, options) : new Map<string, LiveStatus>();
       let hook: LiveStatus | undefined;
       if (asking && cluster.hooks.has('status')) {
@@ -210,12 +212,12 @@ async function deployOrDelete(cli: CommandContext, reference: string, raw: unkno
   if (target.options.check) return printCheck(cli, await checkSteps(cli, target, operation, deployOrDeleteSteps(target.components, operation)));
   const progress = clusterProgress(cli, target.options.json);
   const run = command === 'create' ? deployCluster : deleteCluster;
-  const done = await run(target.name, target.components, runner(cli, target), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
+  const done = await run(target.name, target.components, runner(cli, target, progress.log), { concurrency: target.options.concurrency, env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
   report(cli, done, await afterHook(cli, target, command, done));
 }
 
 /** upgrade, scale and restart-component: the steps one at a time, or their plans under --check. */
-async function change(cli: CommandContext, target: ClusterTarget, operation: ChangeOperation, steps: ComponentStep[]): Promise<void> {
+async function change(cli: CommandContext, target: ClusterTarget, operation: ChangeOperation, steps: ComponentStep[], deployOrder?: string[]): Promise<void> {
   if (target.options.check) return printCheck(cli, await checkSteps(cli, target, operation, { waves: steps.map((step) => [step.component.name]), steps }));
   if (steps.length === 0) {
     if (cli.json) printJsonSuccess(cli.io, { result: toPlainData({ cluster: target.name, operation, ok: true, components: [] }), changed: false });
@@ -223,7 +225,7 @@ async function change(cli: CommandContext, target: ClusterTarget, operation: Cha
     return;
   }
   const progress = clusterProgress(cli, target.options.json);
-  const changed = await changeCluster(target.name, operation, steps, runner(cli, target), { env: cli.env, server: target.server, onEvent: progress.onEvent }).finally(progress.done);
+  const changed = await changeCluster(target.name, operation, steps, runner(cli, target, progress.log), { env: cli.env, server: target.server, onEvent: progress.onEvent, ...(deployOrder === undefined ? {} : { deployOrder }) }).finally(progress.done);
   report(cli, changed, operation === 'restart' ? undefined : await afterHook(cli, target, operation, changed));
 }
 
@@ -273,7 +275,7 @@ function checkSteps(cli: CommandContext, target: ClusterTarget, operation: Clust
 }
 
 /** Each component's task service: registered, in a sandbox of its own, with the policy's grant for it. */
-function runner(cli: CommandContext, target: Pick<ClusterTarget, 'server' | 'options'>): TaskservComponentRunner {
+function runner(cli: CommandContext, target: Pick<ClusterTarget, 'server' | 'options'>, log: NodeJS.WritableStream = cli.io.stderr): TaskservComponentRunner {
   const inventory = readInventory(cli.env);
   const { options } = target;
   const load = async (taskserv: string): Promise<LoadedExtension> => {
@@ -281,7 +283,7 @@ function runner(cli: CommandContext, target: Pick<ClusterTarget, 'server' | 'opt
     const { name, type } = source.loaded.manifest.extension;
     const operator = await operatorSetup(cli, parseOptions(grantOptionsSchema, { prompt: false, ...(options.policy === undefined ? {} : { policy: options.policy }) }), { name, type, dir: source.dir, registered: source.origin === 'registry' });
     return loadExtension(source, {
-      log: new StderrLogSink('info', cli.io.stderr),
+      log: new StderrLogSink('info', log),
       codeCacheDir: codeCacheDir(cli.env),
       env: cli.env,
       grant: operator.grant,
@@ -327,9 +329,7 @@ function printStatus(cli: CommandContext, reference: string, status: DeploymentS
   out(`${escapeControl(status.cluster)}${where}: last ${status.operation} ${status.state} (${status.updatedAt})`);
   if (status.state === 'interrupted') {
     out(`  the prov process (${status.pid}) that ran it is gone${status.inFlight.length > 0 ? `; in flight when it stopped: ${status.inFlight.map(escapeControl).join(', ')}` : ''}`);
-    out(status.operation === 'deploy'
-      ? `  run prov cluster create ${escapeControl(reference)} again to resume it (deployed components are skipped), or prov cluster delete ${escapeControl(reference)} to remove what it installed`
-      : `  run prov cluster ${status.operation === 'restart' ? 'restart-component' : status.operation} ${escapeControl(reference)} again to finish it`);
+    out(`  ${escapeControl(resumeHint(status, reference))}`);
   }
   const width = Math.max(12, ...status.components.map((row) => row.name.length));
   for (const row of status.components) {
@@ -339,6 +339,19 @@ function printStatus(cli: CommandContext, reference: string, status: DeploymentS
     out(`  ${escapeControl(row.name).padEnd(width)} ${row.state.padEnd(15)}${escapeControl(error)}${escapeControl(liveText)}`);
   }
   if (hook !== undefined) out(`  the cluster's status hook: ${escapeControl(hook.ok ? JSON.stringify(hook.status) : `${hook.error.code}: ${hook.error.message}`)}`);
+}
+
+/** What to run after an operation whose process died, for `status` to say. */
+function resumeHint(status: DeploymentStatus, reference: string): string {
+  const inFlight = status.inFlight[0] ?? '<component>';
+  switch (status.operation) {
+    case 'deploy': return `run prov cluster create ${reference} again to resume it (deployed components are skipped), or prov cluster delete ${reference} to remove what it installed`;
+    case 'delete': return `run prov cluster delete ${reference} again to finish it`;
+    case 'upgrade': return `run prov cluster upgrade ${reference} again to finish it (upgraded components are skipped)`;
+    case 'scale': return `run prov cluster scale ${reference} --replicas N again to finish it`;
+    case 'restart': return `run prov cluster restart-component ${reference} ${inFlight} again`;
+    case 'rollback': return `run prov cluster delete ${reference} to remove what is still installed`;
+  }
 }
 
 /** A task service's status in one line: its status/state/active fields when it has them, else its JSON cut short. */
