@@ -5,7 +5,7 @@ import { toCamelCase, toKebabCase } from '../data/operation-names.js';
 import { toPlainData, type PlainValue } from '../data/plain-data.js';
 import { selectServers } from '../inventory/require-server.js';
 import { SERVER_NAME } from '../inventory/server-record.js';
-import { ProvError } from '../errors/index.js';
+import { ProvError, toProvError } from '../errors/index.js';
 import { resolveExtension } from '../extension/extension-source.js';
 import { readInventory } from '../inventory/read-inventory.js';
 import { EXTENSION_KINDS, type ExtensionKind } from '../manifest/manifest-schema.js';
@@ -180,7 +180,7 @@ async function runOnEach(
     try {
       operated = await runOperation(extension, operation, input, { target: { name: server }, check: options.check, signal: options.signal });
     } catch (error) {
-      const failed = error instanceof ProvError ? error : new ProvError('Internal', String(error));
+      const failed = toProvError(error);
       const rest = servers.slice(done.length + 1);
       throw new ProvError(failed.code, `${toKebabCase(operation)} failed on ${server}: ${failed.message}`, {
         hint: `${done.length === 0 ? 'No server was done' : `Done before it: ${done.map((each) => each.server).join(', ')}`}; ${rest.length === 0 ? 'it was the last one' : `not tried: ${rest.join(', ')}`}. ${failed.hint ?? ''}`.trim(),
