@@ -9,7 +9,6 @@
  *   npm run bench             # the whole suite, this figure last
  *   npm run bench:dev         # this figure alone
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +16,9 @@ import { DevEnv } from '../dist/runtime/dev/dev-env.js';
 import type { DevEvent } from '../dist/runtime/dev/dev-events.js';
 import { chokidarWatcher } from '../dist/runtime/cli/chokidar-watcher.js';
 import { newExtension } from '../dist/runtime/scaffold/new-extension.js';
+import { provCli } from './prov-cli.js';
 import { formatMs, formatRatio, summarize } from './stats.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 export const DEV_EDITS = 50;
 const BASELINE_RUNS = 10;
 /** Between a cycle's end and the next save: an author saves seconds apart; 300 ms lets the next sandbox host finish starting (it is spawned as the last one loads), as it has in real use. */
@@ -82,12 +81,9 @@ async function coldBuildAndRun(dir: string, home: string): Promise<number> {
   return performance.now() - start;
 }
 
-function prov(args: string[], home: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', path.join(ROOT, 'bin', 'prov.mjs'), ...args], { env: { ...process.env, PROV_HOME: home }, stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`prov ${args[0]} exited ${code}`))));
-  });
+async function prov(args: string[], home: string): Promise<void> {
+  const run = await provCli(args, home);
+  if (run.code !== 0) throw new Error(`prov ${args[0]} exited ${run.code}`);
 }
 
 /** The figure as printed lines. */

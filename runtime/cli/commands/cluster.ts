@@ -13,6 +13,7 @@ import { deployCluster } from '../../cluster/deploy-cluster.js';
 import type { DeploymentStatus } from '../../cluster/deployment-records.js';
 import { planDeployment } from '../../cluster/deployment-plan.js';
 import { deploymentStatus } from '../../cluster/deployment-status.js';
+import { runBounded } from '../../cluster/run-bounded.js';
 import { TaskservComponentRunner } from '../../cluster/taskserv-component-runner.js';
 import { escapeControl, escapeLines } from '../../data/control-characters.js';
 import { toPlainData, type PlainValue } from '../../data/plain-data.js';
@@ -251,18 +252,7 @@ async function afterHook(cli: CommandContext, target: ClusterTarget, operation: 
 }
 
 async function runHook(cli: CommandContext, target: Pick<ClusterTarget, 'name' | 'source' | 'server' | 'options'>, hook: string, input: PlainValue | undefined): Promise<PlainValue> {
-  const { source } = target;
-  const operator = await operatorSetup(cli, parseOptions(grantOptionsSchema, { prompt: false, ...(target.options.policy === undefined ? {} : { policy: target.options.policy }) }), { name: target.name, type: 'cluster', dir: source.dir, registered: source.origin === 'registry' });
-  const extension = await loadExtension(source, {
-    log: new StderrLogSink('info', cli.io.stderr),
-    codeCacheDir: codeCacheDir(cli.env),
-    env: cli.env,
-    grant: operator.grant,
-    limitCaps: operator.limitCaps,
-    prompter: denyingPrompter,
-    reservedPaths: [operator.policyFile],
-    inventory: readInventory(cli.env),
-  });
+  const extension = await loadGranted(cli, target.source, target.options, cli.io.stderr);
   try {
     return (await runOperation(extension, hook, input, { target: { name: target.server } })).result;
   } finally {
@@ -276,24 +266,28 @@ function checkSteps(cli: CommandContext, target: ClusterTarget, operation: Clust
 
 /** Each component's task service: registered, in a sandbox of its own, with the policy's grant for it. */
 function runner(cli: CommandContext, target: Pick<ClusterTarget, 'server' | 'options'>, log: NodeJS.WritableStream = cli.io.stderr): TaskservComponentRunner {
-  const inventory = readInventory(cli.env);
-  const { options } = target;
-  const load = async (taskserv: string): Promise<LoadedExtension> => {
-    const source = await resolveExtension(taskserv, { env: cli.env, type: 'taskserv' });
-    const { name, type } = source.loaded.manifest.extension;
-    const operator = await operatorSetup(cli, parseOptions(grantOptionsSchema, { prompt: false, ...(options.policy === undefined ? {} : { policy: options.policy }) }), { name, type, dir: source.dir, registered: source.origin === 'registry' });
-    return loadExtension(source, {
-      log: new StderrLogSink('info', log),
-      codeCacheDir: codeCacheDir(cli.env),
-      env: cli.env,
-      grant: operator.grant,
-      limitCaps: operator.limitCaps,
-      prompter: denyingPrompter,
-      reservedPaths: [operator.policyFile],
-      inventory,
-    });
-  };
+  const load = async (taskserv: string): Promise<LoadedExtension> => loadGranted(cli, await resolveExtension(taskserv, { env: cli.env, type: 'taskserv' }), target.options, log);
   return new TaskservComponentRunner({ load, target: { name: target.server } });
+}
+
+/**
+ * An extension a cluster operation runs (a component's task service, or the
+ * cluster itself for a hook): in a sandbox of its own, with the policy's
+ * grant for it, and never a prompt — a cluster operation does not stop to ask.
+ */
+async function loadGranted(cli: CommandContext, source: ExtensionSource, options: ClusterOptions, log: NodeJS.WritableStream): Promise<LoadedExtension> {
+  const { name, type } = source.loaded.manifest.extension;
+  const operator = await operatorSetup(cli, parseOptions(grantOptionsSchema, { prompt: false, ...(options.policy === undefined ? {} : { policy: options.policy }) }), { name, type, dir: source.dir, registered: source.origin === 'registry' });
+  return loadExtension(source, {
+    log: new StderrLogSink('info', log),
+    codeCacheDir: codeCacheDir(cli.env),
+    env: cli.env,
+    grant: operator.grant,
+    limitCaps: operator.limitCaps,
+    prompter: denyingPrompter,
+    reservedPaths: [operator.policyFile],
+    inventory: readInventory(cli.env),
+  });
 }
 
 type LiveStatus = { ok: true; status: PlainValue } | { ok: false; error: { code: string; message: string } };
@@ -303,18 +297,14 @@ async function liveStatus(cli: CommandContext, status: DeploymentStatus, options
   const live = new Map<string, LiveStatus>();
   const ask = runner(cli, { server: status.server!, options });
   const installed = status.components.filter((row) => MAY_BE_INSTALLED.has(row.state));
-  const queue = [...installed];
-  const worker = async () => {
-    for (let row = queue.shift(); row !== undefined; row = queue.shift()) {
-      try {
-        live.set(row.name, { ok: true, status: toPlainData(await ask.status(row.component)) });
-      } catch (error) {
-        const { code, message } = toProvError(error).toJSON();
-        live.set(row.name, { ok: false, error: { code, message } });
-      }
+  await runBounded(installed, 2, async (row) => {
+    try {
+      live.set(row.name, { ok: true, status: toPlainData(await ask.status(row.component)) });
+    } catch (error) {
+      const { code, message } = toProvError(error).toJSON();
+      live.set(row.name, { ok: false, error: { code, message } });
     }
-  };
-  await Promise.all([worker(), worker()]);
+  });
   return live;
 }
 
