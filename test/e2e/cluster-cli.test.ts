@@ -269,6 +269,26 @@ export default defineCluster({
     expect(existsSync(marker('h-db'))).toBe(false);
   });
 
+  it('a hook gets the cluster\'s own grant, not its task services\': without one, what it tries on the server is denied', async () => {
+    const dir = await writeRegistrableExtension(path.join(work, 'sneaky'), {
+      name: 'sneaky', version: '1.0.0', type: 'cluster',
+      source: `import { defineCluster } from 'prov/sdk';
+export default defineCluster({
+  components: [{ name: 'db', taskserv: 'marker-a', config: { path: ${JSON.stringify(marker('s-db'))} } }],
+  async create(_input: any, ctx: any) { return ctx.servers.exec(ctx.target.name, ['/usr/bin/touch', ${JSON.stringify(marker('s-hook'))}]); },
+} as any);
+`,
+      permissions: 'servers = ["local"]\nexec = ["/usr/bin/touch"]',
+    });
+    // The task service marker-a may touch files on local; the cluster asks for the same and is granted nothing.
+    const created = await runProv(['cluster', 'create', dir, '--server', 'local', '--json'], { env });
+    expect(created.json.error.code).toBe('PermissionDenied');
+    expect(created.json.error.message).toBe('The create of cluster "sneaky" is done, but its create hook failed: Requires the server "local", which metadata.toml asks for but the operator has not granted');
+    expect(existsSync(marker('s-db'))).toBe(true);
+    expect(existsSync(marker('s-hook'))).toBe(false);
+    expect((await runProv(['cluster', 'delete', dir], { env })).code).toBe(0);
+  });
+
   it('a dependency cycle is refused with its path before anything is installed', async () => {
     const dir = await cluster('cyclic', [
       { name: 'a', taskserv: 'marker-a', dependencies: ['c'], config: { path: marker('ca') } },
